@@ -1,0 +1,87 @@
+#include <zio/runtime/this_task.hpp>
+
+#include "support/runtime.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+using namespace std::chrono_literals;
+using zio::test::ms_since;
+using zio::test::run_in_runtime;
+
+TEST_CASE("sleep: fibers wake in deadline order and never early", "[runtime][sleep]") {
+  const std::size_t executors = GENERATE(1, 4);
+  struct Wake {
+    int delay_ms;
+    double slept_ms;
+  };
+  auto wakes = run_in_runtime(executors, [] {
+    std::mutex lock;  // children may run on other executors' threads (only with 4)
+    std::vector<Wake> order;
+    const std::vector<int> delays = {30, 5, 20, 1, 15, 10, 25, 3};
+    std::vector<zio::JoinHandle<void>> handles;
+    for (int delay : delays) {
+      handles.push_back(zio::spawn([&, delay] {
+        auto start = zio::Clock::now();
+        zio::sleep_for(std::chrono::milliseconds(delay));
+        double slept = ms_since(start);
+        std::lock_guard guard(lock);
+        order.push_back({delay, slept});
+      }));
+    }
+    for (auto& h : handles) h.join();
+    return order;
+  });
+  REQUIRE(wakes.size() == 8);
+  for (std::size_t i = 0; i < wakes.size(); ++i) {
+    CHECK(wakes[i].slept_ms >= wakes[i].delay_ms);
+    if (i > 0) CHECK(wakes[i - 1].delay_ms < wakes[i].delay_ms);
+  }
+}
+
+TEST_CASE("sleep: sleep_until a past deadline returns at once", "[runtime][sleep]") {
+  run_in_runtime(1, [] {
+    zio::sleep_until(zio::Clock::now() - 1s);
+    zio::sleep_for(-5ms);
+    zio::sleep_for(0ms);
+  });
+  SUCCEED("returned");
+}
+
+TEST_CASE("sleep: an idle runtime burns almost no CPU", "[runtime][sleep]") {
+  const std::size_t executors = GENERATE(1, 4);
+  zio::Runtime rt({.executors = executors});
+  rt.block_on([] {});  // start-up costs stay out of the measurement
+  auto cpu_seconds = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  };
+  double before = cpu_seconds();
+  auto start = zio::Clock::now();
+  rt.block_on([] { zio::sleep_for(1s); });
+  double wall = ms_since(start) / 1000.0;
+  double used = cpu_seconds() - before;
+  INFO("cpu " << used << " s over " << wall << " s");
+  CHECK(wall >= 1.0);
+  CHECK(used < 0.05 * wall);
+}
+
+TEST_CASE("sleep: sleep_for of an enormous duration does not overflow", "[runtime][sleep]") {
+  bool canceled = run_in_runtime(1, [] {
+    auto sleeper = zio::spawn([] { zio::sleep_for(std::chrono::hours::max()); });
+    zio::yield();  // let it start sleeping
+    sleeper.cancel();
+    try {
+      sleeper.join();
+    } catch (const zio::Canceled&) {
+      return true;
+    }
+    return false;
+  });
+  CHECK(canceled);
+}

@@ -1,0 +1,121 @@
+#include <zio/runtime/task_group.hpp>
+
+#include "support/runtime.hpp"
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+
+using namespace std::chrono_literals;
+using zio::test::ms_since;
+using zio::test::run_in_runtime;
+
+TEST_CASE("TaskGroup: wait joins every child", "[runtime][task_group]") {
+  const std::size_t executors = GENERATE(1, 4);
+  std::atomic<int> done{0};
+  run_in_runtime(executors, [&] {
+    zio::TaskGroup group;
+    for (int i = 0; i < 50; ++i) {
+      group.spawn([&done](int delay) {
+        zio::sleep_for(std::chrono::milliseconds(delay % 5));
+        done.fetch_add(1);
+      }, i);
+    }
+    group.wait();
+    CHECK(done.load() == 50);
+  });
+}
+
+TEST_CASE("TaskGroup: the first failure cancels the rest and is rethrown", "[runtime][task_group]") {
+  const std::size_t executors = GENERATE(1, 4);
+  std::atomic<int> canceled{0};
+  auto [message, elapsed] = run_in_runtime(executors, [&] {
+    auto start = zio::Clock::now();
+    std::string what;
+    try {
+      zio::TaskGroup group;
+      for (int i = 0; i < 5; ++i) {
+        group.spawn([&] {
+          try {
+            zio::sleep_for(1h);
+          } catch (const zio::Canceled&) {
+            canceled.fetch_add(1);
+            throw;
+          }
+        });
+      }
+      group.spawn([] {
+        zio::sleep_for(5ms);
+        throw std::runtime_error("child failed");
+      });
+      group.spawn([] {
+        zio::sleep_for(50ms);  // fails later: cancelled first, so not reported
+        throw std::runtime_error("second failure");
+      });
+      group.wait();
+    } catch (const std::runtime_error& e) {
+      what = e.what();
+    }
+    return std::pair{what, ms_since(start)};
+  });
+  CHECK(message == "child failed");
+  CHECK(canceled.load() == 5);
+  CHECK(elapsed < 1000);
+}
+
+TEST_CASE("TaskGroup: destruction cancels and joins what is left", "[runtime][task_group]") {
+  const std::size_t executors = GENERATE(1, 4);
+  std::atomic<int> started{0}, unwound{0};
+  run_in_runtime(executors, [&] {
+    {
+      zio::TaskGroup group;
+      for (int i = 0; i < 10; ++i) {
+        group.spawn([&] {
+          struct OnExit {
+            std::atomic<int>& n;
+            ~OnExit() { n.fetch_add(1); }
+          } on_exit{unwound};
+          started.fetch_add(1);
+          zio::sleep_for(1h);
+        });
+      }
+      zio::test::yield_until([&] { return started.load() == 10; });
+    }
+    // Every child finished before the group's destructor returned.
+    CHECK(unwound.load() == 10);
+  });
+}
+
+TEST_CASE("TaskGroup: a cancelled owner takes its children down", "[runtime][task_group]") {
+  const std::size_t executors = GENERATE(1, 4);
+  std::atomic<int> children_canceled{0}, children_started{0};
+  auto result = run_in_runtime(executors, [&] {
+    std::atomic<bool> waiting{false};
+    auto owner = zio::spawn([&] {
+      zio::TaskGroup group;
+      for (int i = 0; i < 3; ++i) {
+        group.spawn([&] {
+          children_started.fetch_add(1);
+          try {
+            zio::sleep_for(1h);
+          } catch (const zio::Canceled&) {
+            children_canceled.fetch_add(1);
+            throw;
+          }
+        });
+      }
+      waiting = true;
+      group.wait();
+    });
+    zio::test::yield_until([&] { return waiting.load() && children_started.load() == 3; });
+    owner.cancel();
+    try {
+      owner.join();
+      return std::string("returned");
+    } catch (const zio::Canceled&) {
+      return std::string("canceled");
+    }
+  });
+  CHECK(result == "canceled");
+  CHECK(children_canceled.load() == 3);
+}

@@ -1,0 +1,32 @@
+#pragma once
+// Helpers shared by the tests.
+#include <zio/zio.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <utility>
+
+namespace zio::test {
+
+/// Runs fn as the root fiber of a fresh runtime with `executors` executors; returns its result.
+template <typename F>
+auto run_in_runtime(std::size_t executors, F&& fn) {
+  Runtime rt({.executors = executors});
+  return rt.block_on(std::forward<F>(fn));
+}
+
+/// Milliseconds elapsed since `start`, as a double.
+inline double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+/// Spin-yields until pred() holds (fiber only). For waiting on state another fiber changes
+/// when no zio primitive exists for it yet; it never sleeps.
+template <typename Pred>
+void yield_until(Pred&& pred) {
+  while (!pred()) zio::yield();
+}
+
+}  // namespace zio::test

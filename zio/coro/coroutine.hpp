@@ -1,0 +1,63 @@
+#pragma once
+/// A stackful coroutine: a Boost.Context fcontext on a pooled stack, with the sanitizer and
+/// exception-state bookkeeping every switch needs. Knows nothing about scheduling.
+#include <zio/coro/stack.hpp>
+
+namespace zio::detail {
+
+class Coroutine {
+ public:
+  using Entry = void (*)(Coroutine&);
+
+  Coroutine() = default;
+  Coroutine(const Coroutine&) = delete;
+  Coroutine& operator=(const Coroutine&) = delete;
+  ~Coroutine();
+
+  /// Prepares `entry` to run on `stack`; the first resume() starts it. `entry` must not throw.
+  void start(Stack stack, Entry entry) noexcept;
+
+  /// Called by a scheduler thread: runs the coroutine until it suspends or finishes.
+  /// The coroutine may have been suspended on another thread (migration).
+  void resume() noexcept;
+
+  /// Called on the coroutine's own stack: switches back to the thread that resumed it.
+  void suspend() noexcept;
+
+  bool started() const noexcept { return static_cast<bool>(stack_); }
+  bool finished() const noexcept { return finished_; }
+
+  /// The stack, once finished (for the pool). Leaves the coroutine without one.
+  Stack take_stack() noexcept;
+
+  /// The coroutine running on this thread, or nullptr. Read by the overflow handler.
+  static Coroutine* running() noexcept;
+
+  const Stack& stack() const noexcept { return stack_; }
+
+ private:
+  friend struct CoroutineAccess;
+  void finish() noexcept;
+
+  void* context_ = nullptr;  // the coroutine's saved context while it is suspended
+  void* caller_ = nullptr;   // the resuming thread's context while it runs
+  Entry entry_ = nullptr;
+  Stack stack_;
+  bool finished_ = false;
+
+  // The per-thread C++ exception state (caught-exception chain and uncaught count) of this
+  // coroutine while it is switched out. Without it, a fiber suspended in a catch block would
+  // rethrow whatever another fiber on that thread caught last.
+  void* caught_exceptions_ = nullptr;
+  unsigned uncaught_exceptions_ = 0;
+
+  // ASan: the fake stack of this coroutine and the bounds of the stack that resumed it.
+  void* asan_fake_stack_ = nullptr;
+  const void* caller_stack_bottom_ = nullptr;
+  std::size_t caller_stack_size_ = 0;
+  // TSan: this coroutine's fiber and the resuming thread's fiber.
+  void* tsan_fiber_ = nullptr;
+  void* tsan_caller_ = nullptr;
+};
+
+}  // namespace zio::detail

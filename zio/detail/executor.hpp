@@ -1,0 +1,90 @@
+#pragma once
+// An executor: one thread's run queues, timer heap, stack pool and Asio io_context.
+// Internal: included by zio's .cpp files only.
+#include <zio/coro/stack.hpp>
+#include <zio/detail/spin_lock.hpp>
+#include <zio/detail/task.hpp>
+#include <zio/detail/timer_heap.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+namespace zio::detail {
+
+/// An intrusive FIFO of ready tasks linked through TaskBase::next_ready. Not thread-safe.
+class TaskQueue {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  void push_back(TaskBase& task) noexcept;
+  TaskBase* pop_front() noexcept;
+  /// Moves all of `other` to the back of this queue.
+  void splice_back(TaskQueue& other) noexcept;
+
+ private:
+  TaskBase* head_ = nullptr;
+  TaskBase* tail_ = nullptr;
+};
+
+class Executor {
+ public:
+  Executor(RuntimeCore& core, std::size_t index);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  /// The executor whose loop runs on this thread, or nullptr. Never cached across a fiber
+  /// switch by the compiler (see the .cpp).
+  static Executor* current() noexcept;
+
+  /// Runs the loop on the calling thread until `done()` is true (checked between tasks).
+  void run(const std::function<bool()>& done);
+
+  /// Queues a ready task. From this executor's thread: local queue (`prefer_next` puts it in
+  /// the run-next slot, for wake-ups). From any other thread: the inbox, and wakes the loop.
+  void schedule(TaskBase& task, bool prefer_next) noexcept;
+
+  /// Wakes the loop if it is parked (any thread). Used when outside state changed.
+  void unpark() noexcept;
+
+  TaskBase* running_task() const noexcept { return running_; }
+  TimerHeap& timers() noexcept { return timers_; }
+  StackPool& stacks() noexcept { return stacks_; }
+  boost::asio::io_context& io() noexcept { return io_; }
+  RuntimeCore& core() const noexcept { return core_; }
+  std::size_t index() const noexcept { return index_; }
+
+ private:
+  void push_local(TaskBase& task, bool prefer_next) noexcept;
+  void push_remote(TaskBase& task) noexcept;
+  TaskBase* next_local() noexcept;
+  bool drain_inbox() noexcept;
+  void run_task(TaskBase& task) noexcept;
+  void park(const std::function<bool()>& done);
+
+  RuntimeCore& core_;
+  const std::size_t index_;
+
+  // Loop-thread only.
+  TaskQueue ready_;
+  TaskBase* run_next_ = nullptr;
+  unsigned run_next_streak_ = 0;  // run-next picks in a row; capped so the queue is not starved
+  TaskBase* running_ = nullptr;
+  StackPool stacks_;
+
+  TimerHeap timers_;
+
+  // Inbox for wake-ups and spawns from other threads.
+  SpinLock inbox_lock_;
+  TaskQueue inbox_;                          // guarded by inbox_lock_
+  std::atomic<std::size_t> inbox_size_{0};   // written under inbox_lock_; read by the parker
+  std::atomic<bool> sleeping_{false};        // the loop is (about to be) blocked in the io_context
+
+  boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+};
+
+}  // namespace zio::detail

@@ -1,0 +1,179 @@
+// Task lifecycle, wake-ups and cancellation.
+//
+// State machine (TaskBase::state), with who moves it:
+//   ready  --executor picks it-->  running  --park()-->  parking  --executor, after switch-->  waiting
+//   waiting --wake(), any thread--> ready (and queued)
+//   running|parking --wake()--> same | notified   (the executor re-queues instead of sleeping)
+//   running --body returns--> done (executor, after the final switch)
+//
+// Wake-ups may be spurious: a wake for a wait that already ended can land on the next one.
+// Every wait therefore loops on its own condition (node signaled, timer fired, interrupted).
+//
+// Cancellation: cancel() sets a sticky flag and wakes the task. The wait it is in (or its next
+// one) sees interruption() and unwinds with Canceled; each wait removes its own registration
+// (wait-list node, timer) under the lock its wakers take, so no waker touches freed memory.
+#include <zio/detail/task.hpp>
+
+#include <zio/detail/log.hpp>
+#include <zio/detail/runtime_core.hpp>
+#include <zio/runtime/spawn.hpp>
+
+#include <mutex>
+#include <stdexcept>
+
+namespace zio::detail {
+namespace {
+constexpr std::uint8_t flag_detached = 1;
+constexpr std::uint8_t flag_finished = 2;
+}  // namespace
+
+std::atomic<TaskId> RuntimeCore::next_id_{1};
+
+TaskBase::TaskBase(RuntimeCore& core) noexcept : core_(&core), id_(core.next_task_id()) {}
+
+TaskBase* TaskBase::current() noexcept {
+  Executor* executor = Executor::current();
+  return executor ? executor->running_task() : nullptr;
+}
+
+TaskBase& TaskBase::current_or_throw(const char* caller) {
+  TaskBase* task = current();
+  if (!task) throw NotInFiber(caller);
+  return *task;
+}
+
+void TaskBase::park(SpinLock* unlock_after) noexcept {
+  park_unlock = unlock_after;
+  switch_reason = SwitchReason::park;
+  state.store(task_parking, std::memory_order_relaxed);
+  suspend();
+}
+
+void TaskBase::yield_now() noexcept {
+  switch_reason = SwitchReason::yield;
+  suspend();
+}
+
+void TaskBase::wake() noexcept {
+  std::uint32_t s = state.load(std::memory_order_acquire);
+  for (;;) {
+    if (s == task_waiting) {
+      if (state.compare_exchange_weak(s, task_ready, std::memory_order_acq_rel)) {
+        // Wake-ups go to the run-next slot of the executor it last ran on: a fiber that is
+        // woken usually has fresh work (a message, a completion) best handled at once.
+        Executor* target = executor;
+        target->schedule(*this, /*prefer_next=*/true);
+        return;
+      }
+    } else if (s == task_running || s == task_parking) {
+      if (state.compare_exchange_weak(s, s | task_notified, std::memory_order_acq_rel)) return;
+    } else {
+      return;  // ready, done or already notified
+    }
+  }
+}
+
+void TaskBase::cancel() noexcept {
+  cancel_requested_.store(true, std::memory_order_release);
+  wake();
+}
+
+error_code TaskBase::interruption() const noexcept {
+  if (shield_depth > 0) return {};
+  if (cancel_requested_.load(std::memory_order_acquire) ||
+      fired_timeouts.load(std::memory_order_acquire) > 0) {
+    return make_error_code(errc::canceled);
+  }
+  return {};
+}
+
+void TaskBase::throw_if_interrupted(const char* what) const {
+  if (interruption()) throw what ? Canceled(what) : Canceled();
+}
+
+void TaskBase::wait_done(const char* caller) {
+  if (is_done()) return;
+  TaskBase* self = current();
+  if (self == this) throw std::logic_error(std::string(caller) + ": a task cannot join itself");
+  std::unique_lock lock(done_lock_);
+  if (finished_) return;
+  WaitNode node;
+  node.task = self;
+  joiners_.push_back(node);
+  if (error_code ec = wait_on(node, done_lock_)) {
+    joiners_.erase(node);
+    lock.unlock();
+    throw_error(ec, caller);
+  }
+}
+
+void TaskBase::on_finished() noexcept {
+  {
+    std::lock_guard lock(done_lock_);
+    finished_ = true;
+    state.store(task_done, std::memory_order_release);
+    while (WaitNode* node = joiners_.pop_front()) node->notify();
+  }
+  if ((end_flags_.fetch_or(flag_finished, std::memory_order_acq_rel) & flag_detached) != 0) {
+    log_unobserved_failure();
+  }
+  core_->retire(*this);
+  release();  // the fiber's own reference
+}
+
+void TaskBase::finish_unstarted(std::exception_ptr error) noexcept {
+  error_ = std::move(error);
+  on_finished();
+}
+
+void TaskBase::mark_detached() noexcept {
+  if ((end_flags_.fetch_or(flag_detached, std::memory_order_acq_rel) & flag_finished) != 0) {
+    log_unobserved_failure();
+  }
+}
+
+void TaskBase::log_unobserved_failure() noexcept {
+  if (!error_) return;
+  try {
+    std::rethrow_exception(error_);
+  } catch (const Canceled&) {
+    // Cancellation of a detached task is the expected way to stop it.
+  } catch (const std::exception& e) {
+    logger().warn("detached task {} ended with an exception: {}", id_, e.what());
+  } catch (...) {
+    logger().warn("detached task {} ended with a non-standard exception", id_);
+  }
+}
+
+void WaitNode::notify() noexcept {
+  signaled.store(true, std::memory_order_release);
+  if (task) {
+    task->wake();
+  } else {
+    signaled.notify_one();
+  }
+}
+
+error_code wait_on(WaitNode& node, SpinLock& lock) noexcept {
+  if (!node.task) {
+    // A plain thread: block it. The notifier holds `lock` while it signals, and we take
+    // `lock` again before returning, so the node stays valid for the notifier.
+    lock.unlock();
+    node.signaled.wait(false, std::memory_order_acquire);
+    lock.lock();
+    return {};
+  }
+  TaskBase& task = *node.task;
+  while (!node.signaled.load(std::memory_order_acquire)) {
+    if (error_code ec = task.interruption()) return ec;
+    task.park(&lock);
+    lock.lock();
+  }
+  return {};
+}
+
+void submit(RuntimeCore& core, TaskBase& task) { core.submit(task); }
+
+RuntimeCore& current_core(const char* caller) { return TaskBase::current_or_throw(caller).core(); }
+
+}  // namespace zio::detail

@@ -1,0 +1,211 @@
+#pragma once
+// The type-erased task (fiber) behind spawn and JoinHandle. Everything non-template lives in
+// task.cpp; the templates here only add the closure and the result slot.
+#include <zio/coro/coroutine.hpp>
+#include <zio/detail/intrusive_list.hpp>
+#include <zio/detail/spin_lock.hpp>
+#include <zio/error.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace zio {
+/// A task's id: unique within the process, never 0.
+using TaskId = std::uint64_t;
+}  // namespace zio
+
+namespace zio::detail {
+
+class Executor;
+class RuntimeCore;
+struct TimeoutScope;
+
+/// A waiter on some wait list: a fiber (task != nullptr) or a plain thread. Lives on the
+/// waiter's stack; the wait list's lock guards `signaled` writes and the links.
+struct WaitNode : ListHook {
+  class TaskBase* task = nullptr;
+  std::atomic<bool> signaled{false};
+
+  /// Marks the node signaled and wakes its waiter. Call with the wait list's lock held: the
+  /// waiter re-takes that lock before it leaves, so the node outlives this call.
+  void notify() noexcept;
+};
+
+/// Blocks the current fiber (or plain thread) until `node` is signaled, with `lock` held on
+/// entry and on return; `node` must already be on a list guarded by `lock`. A fiber returns
+/// early with errc::canceled when it is cancelled or its timeout fired (unless shielded); the
+/// caller then unlinks the node. Plain threads cannot be cancelled.
+error_code wait_on(WaitNode& node, SpinLock& lock) noexcept;
+
+/// Scheduling states of a task. `notified` is or-ed in while running or parking: a wake-up
+/// arrived, so the coming park must not sleep.
+enum TaskState : std::uint32_t {
+  task_ready = 0,    // in a run queue (or spawned, waiting to start)
+  task_running = 1,  // on an executor's thread
+  task_parking = 2,  // switching out to wait; not yet safe to resume
+  task_waiting = 3,  // switched out, in no queue: a wake makes it ready
+  task_done = 4,
+  task_notified = 8,
+};
+
+/// Why a task switched back to its executor.
+enum class SwitchReason : std::uint8_t { yield, park, finish };
+
+/// A spawned fiber: its coroutine, scheduling state, cancellation state and completion.
+class TaskBase : public Coroutine, public ListHook {
+ public:
+  explicit TaskBase(RuntimeCore& core) noexcept;
+  TaskBase(const TaskBase&) = delete;
+  TaskBase& operator=(const TaskBase&) = delete;
+
+  void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+  }
+
+  TaskId id() const noexcept { return id_; }
+  RuntimeCore& core() const noexcept { return *core_; }
+  bool is_done() const noexcept { return state.load(std::memory_order_acquire) == task_done; }
+
+  /// Any thread: asks the task to stop. Its current or next blocking call fails with
+  /// errc::canceled; a task that never started never runs its function.
+  void cancel() noexcept;
+
+  /// Waits until the task finished: a fiber suspends (and throws Canceled if cancelled
+  /// meanwhile), a plain thread blocks.
+  void wait_done(const char* caller);
+
+  /// The handle was detached: a failure nobody will observe is logged instead.
+  void mark_detached() noexcept;
+
+  // ---- used by the executor and by blocking calls; not API ----
+
+  /// The task running on this thread, or nullptr on a plain thread.
+  static TaskBase* current() noexcept;
+  /// Like current(), but throws NotInFiber naming `caller` on a plain thread.
+  static TaskBase& current_or_throw(const char* caller);
+
+  /// Switches to the executor; the executor releases `unlock_after` (if any) once the switch
+  /// is complete, then sleeps the task until wake(). May return spuriously: callers loop.
+  void park(SpinLock* unlock_after) noexcept;
+  /// Switches to the executor, which queues the task behind the others that are ready.
+  void yield_now() noexcept;
+  /// Makes a waiting task ready (any thread). Harmless on a task that is not waiting.
+  void wake() noexcept;
+
+  /// errc::canceled when this task should stop waiting: cancelled or a timeout scope fired,
+  /// and no shield is active. Called by the task itself.
+  error_code interruption() const noexcept;
+  /// Throws Canceled if interruption() says so.
+  void throw_if_interrupted(const char* what = nullptr) const;
+
+  int shield_depth = 0;                   // the task itself only
+  std::atomic<int> fired_timeouts{0};     // timer fire (under heap lock) and the task itself
+  std::atomic<TaskBase*> next_ready{nullptr};  // run queue link; owned by the queue it is in
+  SwitchReason switch_reason = SwitchReason::yield;  // task writes, executor reads after switch
+  SpinLock* park_unlock = nullptr;        // task writes, executor reads after switch
+  Executor* executor = nullptr;           // last executor to run it; set before each resume
+  std::atomic<std::uint32_t> state{task_ready};
+
+  /// Runs on the fiber's own stack: the closure, then the result or exception is stored.
+  virtual void run_body() noexcept = 0;
+  /// Called by the executor after the fiber finished (or was cancelled before it started).
+  void on_finished() noexcept;
+  /// Ends the task with `error` without running its body (cancelled before it started).
+  void finish_unstarted(std::exception_ptr error) noexcept;
+
+ protected:
+  virtual ~TaskBase() = default;
+  virtual void destroy() noexcept = 0;
+
+  std::exception_ptr error_;  // written by the fiber, read after is_done()
+
+ private:
+  void log_unobserved_failure() noexcept;
+
+  RuntimeCore* core_;
+  TaskId id_;
+  std::atomic<int> refs_{2};  // the handle's and the fiber's
+  std::atomic<bool> cancel_requested_{false};
+  std::atomic<std::uint8_t> end_flags_{0};  // detached / finished, whoever sets the 2nd logs
+
+  SpinLock done_lock_;
+  bool finished_ = false;          // guarded by done_lock_
+  IntrusiveList<WaitNode> joiners_;  // guarded by done_lock_
+};
+
+/// A task with a result slot of type T.
+template <typename T>
+class TaskResult : public TaskBase {
+ public:
+  using TaskBase::TaskBase;
+  /// After is_done(): the value, or the fiber's exception rethrown.
+  T take_result() {
+    if (error_) std::rethrow_exception(error_);
+    if constexpr (!std::is_void_v<T>) return std::move(*value_);
+  }
+
+ protected:
+  struct Empty {};
+  std::optional<std::conditional_t<std::is_void_v<T>, Empty, T>> value_;
+};
+
+/// The one allocation of a spawn: task header, closure and result slot.
+template <typename T, typename Fn, typename... Args>
+class TaskFrame final : public TaskResult<T> {
+ public:
+  template <typename F, typename... A>
+  TaskFrame(RuntimeCore& core, F&& fn, A&&... args)
+      : TaskResult<T>(core), closure_(std::in_place, std::forward<F>(fn), std::forward<A>(args)...) {}
+
+  void run_body() noexcept override {
+    try {
+      if constexpr (std::is_void_v<T>) {
+        std::apply([](auto& fn, auto&... args) { std::invoke(std::move(fn), std::move(args)...); }, *closure_);
+        this->value_.emplace();
+      } else {
+        this->value_.emplace(std::apply(
+            [](auto& fn, auto&... args) -> T { return std::invoke(std::move(fn), std::move(args)...); },
+            *closure_));
+      }
+    } catch (...) {
+      this->error_ = std::current_exception();
+    }
+    // Captured objects die here, on the fiber, where their destructors may still block.
+    closure_.reset();
+  }
+
+ private:
+  void destroy() noexcept override { delete this; }
+  std::optional<std::tuple<Fn, Args...>> closure_;
+};
+
+template <typename F, typename... Args>
+using TaskResultOf = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
+
+/// Hands a new task to its runtime: registers it and queues it to run.
+void submit(RuntimeCore& core, TaskBase& task);
+
+/// Creates (but does not submit) a task running fn(args...) on `core`.
+template <typename F, typename... Args>
+TaskResult<TaskResultOf<F, Args...>>* make_task(RuntimeCore& core, F&& fn, Args&&... args) {
+  using T = TaskResultOf<F, Args...>;
+  return new TaskFrame<T, std::decay_t<F>, std::decay_t<Args>...>(core, std::forward<F>(fn),
+                                                                  std::forward<Args>(args)...);
+}
+
+/// Creates and submits a task running fn(args...) on `core`.
+template <typename F, typename... Args>
+TaskResult<TaskResultOf<F, Args...>>* spawn_on(RuntimeCore& core, F&& fn, Args&&... args) {
+  auto* task = make_task(core, std::forward<F>(fn), std::forward<Args>(args)...);
+  submit(core, *task);
+  return task;
+}
+
+}  // namespace zio::detail
