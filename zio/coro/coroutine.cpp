@@ -19,6 +19,8 @@
 
 #include <boost/context/detail/fcontext.hpp>
 
+#include <cxxabi.h>
+
 #include <cstdint>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -43,16 +45,16 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
-// libstdc++/libsupc++'s per-thread exception globals (cxxabi's __cxa_eh_globals). Declared
-// here instead of including <cxxabi.h> because that header marks the function `const`, which
-// would let the compiler reuse one thread's pointer on another.
+// The per-thread C++ exception globals of libstdc++/libsupc++ (cxxabi's __cxa_eh_globals,
+// opaque in <cxxabi.h>): the first two fields are stable ABI. The function is declared `const`,
+// which is safe here because only the executor side calls it and that side never migrates.
 namespace {
 struct EhGlobals {
   void* caught_exceptions;
   unsigned int uncaught_exceptions;
 };
+EhGlobals* eh_globals() noexcept { return reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals()); }
 }  // namespace
-extern "C" EhGlobals* __cxa_get_globals() noexcept;
 
 namespace ctx = boost::context::detail;
 
@@ -115,7 +117,7 @@ void Coroutine::start(Stack stack, Entry entry) noexcept {
 
 void Coroutine::resume() noexcept {
   ZIO_ASSERT(started() && !finished_, "resume of a coroutine that is not runnable");
-  EhGlobals* eh = __cxa_get_globals();
+  EhGlobals* eh = eh_globals();
   EhGlobals executor_eh = *eh;
   eh->caught_exceptions = caught_exceptions_;
   eh->uncaught_exceptions = uncaught_exceptions_;

@@ -34,13 +34,27 @@ namespace {
 constexpr std::size_t stacks_per_slab = 64;
 constexpr std::size_t map_headroom = 4096;  // VMAs left for libraries, malloc, threads
 
+// Sanitizer runtimes map shadow memory and per-fiber fake stacks too: give them most of it.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr std::size_t budget_divisor = 8;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr std::size_t budget_divisor = 8;
+#else
+constexpr std::size_t budget_divisor = 2;
+#endif
+#else
+constexpr std::size_t budget_divisor = 2;
+#endif
+
 std::atomic<std::size_t> guarded_live{0};
 
 std::size_t guarded_budget() {
   static const std::size_t budget = [] {
     std::size_t max_map_count = 65530;
     std::ifstream("/proc/sys/vm/max_map_count") >> max_map_count;
-    return max_map_count > 2 * map_headroom ? (max_map_count - map_headroom) / 2 : max_map_count / 4;
+    return max_map_count > 2 * map_headroom ? (max_map_count - map_headroom) / budget_divisor
+                                            : max_map_count / (2 * budget_divisor);
   }();
   return budget;
 }

@@ -106,17 +106,22 @@ void RuntimeCore::check_plain_thread(const char* call) const {
 }
 
 void RuntimeCore::run_root(TaskBase& task) {
-  check_plain_thread("zio::Runtime::block_on");
+  // On misuse the task was never submitted: drop the reference its fiber would have held
+  // (block_on's handle drops the other) and report.
+  try {
+    check_plain_thread("zio::Runtime::block_on");
+  } catch (...) {
+    task.release();
+    throw;
+  }
   if (threaded()) {
     enqueue(task, *executors_[0]);
     task.wait_done("zio::Runtime::block_on");
     return;
   }
   if (driving_.exchange(true, std::memory_order_acq_rel)) {
-    // Not ours to run: the handle block_on made will release the task.
-    task.finish_unstarted(std::make_exception_ptr(
-        std::logic_error("zio::Runtime::block_on: another thread is already inside block_on of this runtime")));
-    return;
+    task.release();
+    throw std::logic_error("zio::Runtime::block_on: another thread is already inside block_on of this runtime");
   }
   struct Release {
     std::atomic<bool>& flag;
