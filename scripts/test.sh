@@ -69,6 +69,11 @@ for t in json.load(sys.stdin):
   done <<<"$tests"
 }
 
+if ! python3 scripts/check_readme.py; then
+  failed=$((failed + 1))
+  status=1
+fi
+
 for flavour in "${flavours[@]}"; do
   mkdir -p build
   start=$SECONDS

@@ -1,0 +1,75 @@
+// Micro-benchmarks of the runtime core: spawn+join and a yield round trip, in ns per operation.
+// Each figure is the median of several runs; no thresholds: the comparison with other runtimes
+// lives in the benchmark suite.
+//
+//   build/release/benchmarks/micro [--executors N]
+#include <zio/zio.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <typename F>
+double median_ns_per_op(int runs, long ops, F&& run_once) {
+  std::vector<double> samples;
+  for (int r = 0; r < runs; ++r) {
+    auto start = Clock::now();
+    run_once();
+    samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count() / double(ops));
+  }
+  std::sort(samples.begin(), samples.end());
+  return samples[samples.size() / 2];
+}
+
+// Spawns `count` fibers in batches and joins them: the allocation, queueing, first switch
+// (stack from the pool), completion and join.
+void spawn_join(long count) {
+  constexpr long batch = 1000;
+  std::vector<zio::JoinHandle<void>> handles;
+  handles.reserve(batch);
+  for (long done = 0; done < count; done += batch) {
+    for (long i = 0; i < batch; ++i) handles.push_back(zio::spawn([] {}));
+    for (auto& h : handles) h.join();
+    handles.clear();
+  }
+}
+
+// Two fibers yield to each other `rounds` times: each round is two switches into a fiber and
+// two back to the executor.
+void yield_round_trips(long rounds) {
+  auto other = zio::spawn([rounds] {
+    for (long i = 0; i < rounds; ++i) zio::yield();
+  });
+  for (long i = 0; i < rounds; ++i) zio::yield();
+  other.join();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t executors = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--executors") == 0 && i + 1 < argc) {
+      executors = std::strtoul(argv[++i], nullptr, 10);
+    } else {
+      std::fprintf(stderr, "usage: %s [--executors N]\n", argv[0]);
+      return 2;
+    }
+  }
+  zio::Runtime rt({.executors = executors});
+  constexpr long spawns = 200'000;
+  constexpr long rounds = 1'000'000;
+  double spawn_ns = rt.block_on([] { return median_ns_per_op(7, spawns, [] { spawn_join(spawns); }); });
+  double yield_ns = rt.block_on([] { return median_ns_per_op(7, rounds, [] { yield_round_trips(rounds); }); });
+  std::printf("executors=%zu\n", executors);
+  std::printf("spawn+join          %8.1f ns/op\n", spawn_ns);
+  std::printf("yield round trip    %8.1f ns/op\n", yield_ns);
+  return 0;
+}
