@@ -46,8 +46,9 @@ const boost::system::error_category& zio_category() noexcept {
 
 namespace detail {
 void throw_error(const error_code& ec, const char* what) {
-  if (ec == errc::canceled) throw what ? Canceled(what) : Canceled();
-  if (ec == errc::timed_out) throw what ? TimedOut(what) : TimedOut();
+  if (ec == errc::canceled) throw what ? Canceled(std::string(what) + ": operation canceled") : Canceled();
+  if (ec == errc::timed_out) throw what ? TimedOut(std::string(what) + ": operation timed out") : TimedOut();
+  if (ec == errc::not_in_fiber) throw NotInFiber(what ? what : "this call");
   if (what) throw system_error(ec, what);
   throw system_error(ec);
 }

@@ -12,6 +12,7 @@
 
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace zio {
 
@@ -34,29 +35,44 @@ inline error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), zio_category()};
 }
 
+namespace detail {
+/// A system_error whose what() is exactly the text given (Boost appends " [category:value]"
+/// and the code's message, which makes zio's own messages hard to read).
+class PlainSystemError : public system_error {
+ public:
+  PlainSystemError(errc code, std::string what) : system_error(make_error_code(code)), what_(std::move(what)) {}
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  std::string what_;
+};
+}  // namespace detail
+
 /// Thrown by a blocking call when its fiber was cancelled (`JoinHandle::cancel`, a
-/// `TaskGroup` failure or runtime shutdown). Let it propagate: the fiber's stack unwinds and
-/// RAII cleans up. The cancel is sticky, so the next blocking call throws again.
-class Canceled : public system_error {
+/// `TaskGroup` failure, runtime shutdown) or a `with_timeout` deadline around it passed. Let
+/// it propagate: the fiber's stack unwinds and RAII cleans up. A cancel is sticky, so the next
+/// blocking call throws again. `code()` is `errc::canceled`.
+class Canceled : public detail::PlainSystemError {
  public:
-  Canceled() : system_error(make_error_code(errc::canceled)) {}
-  explicit Canceled(const std::string& what) : system_error(make_error_code(errc::canceled), what) {}
+  Canceled() : Canceled("operation canceled") {}
+  explicit Canceled(std::string what) : PlainSystemError(errc::canceled, std::move(what)) {}
 };
 
-/// Thrown by `with_timeout` when its deadline passed before the work finished, and by the
-/// blocking call inside that work that the deadline interrupted.
-class TimedOut : public system_error {
+/// Thrown by `with_timeout` when its own deadline passed before the work finished.
+/// `code()` is `errc::timed_out`.
+class TimedOut : public detail::PlainSystemError {
  public:
-  TimedOut() : system_error(make_error_code(errc::timed_out)) {}
-  explicit TimedOut(const std::string& what) : system_error(make_error_code(errc::timed_out), what) {}
+  TimedOut() : TimedOut("operation timed out") {}
+  explicit TimedOut(std::string what) : PlainSystemError(errc::timed_out, std::move(what)) {}
 };
 
-/// Thrown when a fiber-only call is made from a plain thread; the message names the call.
-class NotInFiber : public system_error {
+/// Thrown when a fiber-only call is made from a plain thread; the message names the call and
+/// the fix. `code()` is `errc::not_in_fiber`.
+class NotInFiber : public detail::PlainSystemError {
  public:
   explicit NotInFiber(const std::string& call)
-      : system_error(make_error_code(errc::not_in_fiber),
-                     call + " must be called from a fiber (run it inside Runtime::block_on or a spawned task)") {}
+      : PlainSystemError(errc::not_in_fiber,
+                         call + " must be called from a fiber (inside Runtime::block_on or a spawned task)") {}
 };
 
 namespace detail {

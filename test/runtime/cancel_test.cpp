@@ -228,3 +228,23 @@ TEST_CASE("Shield: defers cancellation until the scope ends", "[runtime][cancel]
   CHECK(cleanup_done);
   CHECK(result == "canceled");
 }
+
+TEST_CASE("cancel: the error_code overload of sleep reports instead of throwing", "[runtime][cancel]") {
+  const std::size_t executors = GENERATE(1, 4);
+  auto [full, interrupted] = run_in_runtime(executors, [] {
+    zio::error_code first;
+    zio::sleep_for(1ms, first);
+    zio::error_code second;
+    auto task = zio::spawn([&] { zio::sleep_for(1h, second); });
+    zio::yield();
+    task.cancel();
+    task.join();  // returns normally: the fiber handled the error itself
+    return std::pair{first, second};
+  });
+  CHECK_FALSE(full);
+  CHECK(interrupted == zio::errc::canceled);
+  CHECK(interrupted == boost::system::errc::operation_canceled);
+  zio::error_code outside;
+  zio::sleep_for(1ms, outside);
+  CHECK(outside == zio::errc::not_in_fiber);
+}

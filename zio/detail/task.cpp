@@ -88,7 +88,7 @@ error_code TaskBase::interruption() const noexcept {
 }
 
 void TaskBase::throw_if_interrupted(const char* what) const {
-  if (interruption()) throw what ? Canceled(what) : Canceled();
+  if (error_code ec = interruption()) throw_error(ec, what);
 }
 
 void TaskBase::wait_done(const char* caller) {

@@ -26,23 +26,39 @@ void yield() {
 }
 
 void sleep_until(Clock::time_point deadline) {
-  auto& task = detail::TaskBase::current_or_throw("zio::sleep_until");
-  task.throw_if_interrupted("zio::sleep_until");
+  error_code ec;
+  sleep_until(deadline, ec);
+  if (ec) detail::throw_error(ec, "zio::sleep_until");
+}
+
+void sleep_until(Clock::time_point deadline, error_code& ec) noexcept {
+  ec.clear();
+  auto* task = detail::TaskBase::current();
+  if (!task) {
+    ec = make_error_code(errc::not_in_fiber);
+    return;
+  }
+  if ((ec = task->interruption())) return;
   if (deadline <= Clock::now()) return;
 
   SleepNode node;
   node.timer.deadline = deadline;
   node.timer.on_fire = &SleepNode::on_fire;
-  node.task = &task;
-  detail::TimerHeap& heap = task.executor->timers();
-  heap.add(node.timer);
+  node.task = task;
+  detail::TimerHeap& heap = task->executor->timers();
+  try {
+    heap.add(node.timer);
+  } catch (const std::bad_alloc&) {
+    ec = make_error_code(boost::system::errc::not_enough_memory);
+    return;
+  }
   while (!node.fired.load(std::memory_order_acquire)) {
-    if (task.interruption()) break;
-    task.park(nullptr);
+    if (task->interruption()) break;
+    task->park(nullptr);
   }
   // Always under the heap's lock, even if it fired: on_fire may still be inside wake().
   heap.remove(node.timer);
-  if (!node.fired.load(std::memory_order_acquire)) task.throw_if_interrupted("zio::sleep_until");
+  if (!node.fired.load(std::memory_order_acquire)) ec = task->interruption();
 }
 
 TaskId current_task_id() noexcept {
