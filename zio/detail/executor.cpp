@@ -31,7 +31,7 @@
 namespace zio::detail {
 namespace {
 
-thread_local Executor* tls_executor = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local Executor* tls_executor = nullptr;
 
 // Budget of consecutive run-next picks, and how often a busy loop looks outside (Go's 61).
 constexpr unsigned max_run_next_streak = 3;
@@ -136,7 +136,7 @@ TaskBase* Executor::next_local() noexcept {
   return std::exchange(run_next_, nullptr);
 }
 
-void Executor::run(const std::function<bool()>& done) {
+void Executor::run(StopCondition done) {
   Executor* outer = tls_executor;
   tls_executor = this;
   AltSignalStack alt_stack;
@@ -159,7 +159,7 @@ void Executor::run(const std::function<bool()>& done) {
   tls_executor = outer;
 }
 
-void Executor::park(const std::function<bool()>& done) {
+void Executor::park(StopCondition done) {
   auto deadline = timers_.next_deadline();
   sleeping_.store(true, std::memory_order_seq_cst);
   // Re-check both after announcing sleep: whoever changes them calls unpark() afterwards.

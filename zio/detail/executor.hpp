@@ -11,7 +11,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 
 namespace zio::detail {
 
@@ -29,6 +28,20 @@ class TaskQueue {
   TaskBase* tail_ = nullptr;
 };
 
+/// A non-owning reference to the loop's stop predicate: checked between every two tasks, so
+/// a plain function pointer call instead of std::function's.
+class StopCondition {
+ public:
+  template <typename F>
+  StopCondition(const F& predicate) noexcept  // NOLINT: implicit on purpose, like a lambda
+      : context_(&predicate), call_([](const void* p) { return (*static_cast<const F*>(p))(); }) {}
+  bool operator()() const { return call_(context_); }
+
+ private:
+  const void* context_;
+  bool (*call_)(const void*);
+};
+
 class Executor {
  public:
   Executor(RuntimeCore& core, std::size_t index);
@@ -41,7 +54,7 @@ class Executor {
   static Executor* current() noexcept;
 
   /// Runs the loop on the calling thread until `done()` is true (checked between tasks).
-  void run(const std::function<bool()>& done);
+  void run(StopCondition done);
 
   /// Queues a ready task. From this executor's thread: local queue (`prefer_next` puts it in
   /// the run-next slot, for wake-ups). From any other thread: the inbox, and wakes the loop.
@@ -63,7 +76,7 @@ class Executor {
   TaskBase* next_local() noexcept;
   bool drain_inbox() noexcept;
   void run_task(TaskBase& task) noexcept;
-  void park(const std::function<bool()>& done);
+  void park(StopCondition done);
 
   RuntimeCore& core_;
   const std::size_t index_;

@@ -36,12 +36,6 @@ TaskBase* TaskBase::current() noexcept {
   return executor ? executor->running_task() : nullptr;
 }
 
-TaskBase& TaskBase::current_or_throw(const char* caller) {
-  TaskBase* task = current();
-  if (!task) throw NotInFiber(caller);
-  return *task;
-}
-
 void TaskBase::park(SpinLock* unlock_after) noexcept {
   park_unlock = unlock_after;
   switch_reason = SwitchReason::park;
@@ -76,19 +70,6 @@ void TaskBase::wake() noexcept {
 void TaskBase::cancel() noexcept {
   cancel_requested_.store(true, std::memory_order_release);
   wake();
-}
-
-error_code TaskBase::interruption() const noexcept {
-  if (shield_depth > 0) return {};
-  if (cancel_requested_.load(std::memory_order_acquire) ||
-      fired_timeouts.load(std::memory_order_acquire) > 0) {
-    return make_error_code(errc::canceled);
-  }
-  return {};
-}
-
-void TaskBase::throw_if_interrupted(const char* what) const {
-  if (error_code ec = interruption()) throw_error(ec, what);
 }
 
 void TaskBase::wait_done(const char* caller) {

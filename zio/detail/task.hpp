@@ -89,7 +89,11 @@ class TaskBase : public Coroutine, public ListHook {
   /// The task running on this thread, or nullptr on a plain thread.
   static TaskBase* current() noexcept;
   /// Like current(), but throws NotInFiber naming `caller` on a plain thread.
-  static TaskBase& current_or_throw(const char* caller);
+  static TaskBase& current_or_throw(const char* caller) {
+    TaskBase* task = current();
+    if (!task) throw NotInFiber(caller);
+    return *task;
+  }
 
   /// Switches to the executor; the executor releases `unlock_after` (if any) once the switch
   /// is complete, then sleeps the task until wake(). May return spuriously: callers loop.
@@ -101,9 +105,17 @@ class TaskBase : public Coroutine, public ListHook {
 
   /// errc::canceled when this task should stop waiting: cancelled or a timeout scope fired,
   /// and no shield is active. Called by the task itself.
-  error_code interruption() const noexcept;
+  error_code interruption() const noexcept {
+    if (shield_depth > 0) return {};
+    if (cancel_requested_.load(std::memory_order_acquire) || fired_timeouts.load(std::memory_order_acquire) > 0) {
+      return make_error_code(errc::canceled);
+    }
+    return {};
+  }
   /// Throws Canceled if interruption() says so.
-  void throw_if_interrupted(const char* what = nullptr) const;
+  void throw_if_interrupted(const char* what = nullptr) const {
+    if (error_code ec = interruption()) throw_error(ec, what);
+  }
 
   int shield_depth = 0;                   // the task itself only
   std::atomic<int> fired_timeouts{0};     // timer fire (under heap lock) and the task itself
