@@ -1,4 +1,5 @@
-// Micro-benchmarks of the runtime core: spawn+join and a yield round trip, in ns per operation.
+// Micro-benchmarks of the runtime core: spawn+join, a yield round trip, spawn throughput and
+// (with several executors) a cross-executor hand-off, in ns per operation.
 // Each figure is the median of several runs; no thresholds: the comparison with other runtimes
 // lives in the benchmark suite.
 //
@@ -6,6 +7,7 @@
 #include <zio/zio.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +53,23 @@ void yield_round_trips(long rounds) {
   other.join();
 }
 
+// Spawns `count` fibers that each bump a counter, then joins them all: spawn throughput, with
+// idle executors stealing when there are several.
+void spawn_throughput(long count) {
+  std::atomic<long> counter{0};
+  std::vector<zio::JoinHandle<void>> handles;
+  handles.reserve(static_cast<std::size_t>(count));
+  for (long i = 0; i < count; ++i) handles.push_back(zio::spawn([&counter] { counter.fetch_add(1, std::memory_order_relaxed); }));
+  for (auto& h : handles) h.join();
+  if (counter.load() != count) std::abort();
+}
+
+// A fiber on executor 0 starts a fiber on executor `other` and joins it, `rounds` times: one
+// cross-thread hand-off each way (the join's wake-up moves the joiner to the other executor).
+void cross_executor_round_trips(long rounds, std::size_t other) {
+  for (long i = 0; i < rounds; ++i) zio::spawn_on(other, [] {}).join();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,8 +87,19 @@ int main(int argc, char** argv) {
   constexpr long rounds = 1'000'000;
   double spawn_ns = rt.block_on([] { return median_ns_per_op(7, spawns, [] { spawn_join(spawns); }); });
   double yield_ns = rt.block_on([] { return median_ns_per_op(7, rounds, [] { yield_round_trips(rounds); }); });
+  constexpr long throughput_spawns = 1'000'000;
+  double throughput_ns =
+      rt.block_on([] { return median_ns_per_op(5, throughput_spawns, [] { spawn_throughput(throughput_spawns); }); });
   std::printf("executors=%zu\n", executors);
-  std::printf("spawn+join          %8.1f ns/op\n", spawn_ns);
-  std::printf("yield round trip    %8.1f ns/op\n", yield_ns);
+  std::printf("spawn+join             %8.1f ns/op\n", spawn_ns);
+  std::printf("yield round trip       %8.1f ns/op\n", yield_ns);
+  std::printf("spawn throughput (1M)  %8.1f ns/spawn  (%.2f M spawns/s)\n", throughput_ns, 1e3 / throughput_ns);
+  if (executors > 1) {
+    constexpr long cross_rounds = 20'000;
+    double cross_ns = rt.block_on([] {
+      return median_ns_per_op(5, cross_rounds, [] { cross_executor_round_trips(cross_rounds, 1); });
+    });
+    std::printf("cross-executor spawn_on+join %8.1f ns/op\n", cross_ns);
+  }
   return 0;
 }

@@ -2,7 +2,7 @@
 using namespace std::chrono_literals;
 
 int main() {
-  zio::Runtime rt;                       // one executor: runs on the thread in block_on
+  zio::Runtime rt({.executors = 1});     // one executor, on the thread in block_on
   return rt.block_on([] {
     auto child = zio::spawn([](int x) {  // a fiber: suspends, never blocks the thread
       zio::sleep_for(10ms);

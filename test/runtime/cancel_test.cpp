@@ -48,14 +48,16 @@ TEST_CASE("cancel: unwinds the stack and runs destructors", "[runtime][cancel]")
       std::atomic<int>* counter;
       ~Guard() { counter->fetch_add(1); }
     };
+    std::atomic<bool> started{false};
     auto task = zio::spawn([&] {
       Guard outer{&destroyed};
       {
         Guard inner{&destroyed};
+        started = true;
         zio::sleep_for(1h);
       }
     });
-    zio::yield();
+    zio::test::yield_until([&] { return started.load(); });
     task.cancel();
     CHECK(outcome(task) == "canceled");
   });
@@ -65,7 +67,9 @@ TEST_CASE("cancel: unwinds the stack and runs destructors", "[runtime][cancel]")
 TEST_CASE("cancel: a fiber cancelled before it starts never runs", "[runtime][cancel]") {
   const std::size_t executors = GENERATE(1, 4);
   std::atomic<bool> ran{false};
-  auto result = run_in_runtime(executors, [&] {
+  // Pinned, so no idle executor can steal and start it before the cancel.
+  zio::Runtime rt({.executors = executors, .pin_fibers = true});
+  auto result = rt.block_on([&] {
     auto task = zio::spawn([&] { ran = true; });
     task.cancel();  // no switch since spawn: it cannot have started
     return outcome(task);
@@ -235,8 +239,12 @@ TEST_CASE("cancel: the error_code overload of sleep reports instead of throwing"
     zio::error_code first;
     zio::sleep_for(1ms, first);
     zio::error_code second;
-    auto task = zio::spawn([&] { zio::sleep_for(1h, second); });
-    zio::yield();
+    std::atomic<bool> started{false};
+    auto task = zio::spawn([&] {
+      started = true;
+      zio::sleep_for(1h, second);
+    });
+    zio::test::yield_until([&] { return started.load(); });
     task.cancel();
     task.join();  // returns normally: the fiber handled the error itself
     return std::pair{first, second};

@@ -93,7 +93,9 @@ TEST_CASE("spawn: task ids are unique and visible inside the fiber", "[runtime][
 
 TEST_CASE("spawn: yield interleaves ready fibers in turn", "[runtime][spawn]") {
   const std::size_t executors = GENERATE(1, 4);
-  auto order = run_in_runtime(executors, [] {
+  // Pinned: with migration the two would run in parallel on different executors.
+  zio::Runtime rt({.executors = executors, .pin_fibers = true});
+  auto order = rt.block_on([] {
     // Both children are spawned from this fiber, so they share its executor's queue.
     std::vector<char> seen;
     auto worker = [&seen](char name) {

@@ -28,7 +28,7 @@ TEST_CASE("TaskGroup: wait joins every child", "[runtime][task_group]") {
 
 TEST_CASE("TaskGroup: the first failure cancels the rest and is rethrown", "[runtime][task_group]") {
   const std::size_t executors = GENERATE(1, 4);
-  std::atomic<int> canceled{0};
+  std::atomic<int> canceled{0}, sleeping{0};
   auto [message, elapsed] = run_in_runtime(executors, [&] {
     auto start = zio::Clock::now();
     std::string what;
@@ -37,6 +37,7 @@ TEST_CASE("TaskGroup: the first failure cancels the rest and is rethrown", "[run
       for (int i = 0; i < 5; ++i) {
         group.spawn([&] {
           try {
+            sleeping.fetch_add(1);
             zio::sleep_for(1h);
           } catch (const zio::Canceled&) {
             canceled.fetch_add(1);
@@ -44,8 +45,8 @@ TEST_CASE("TaskGroup: the first failure cancels the rest and is rethrown", "[run
           }
         });
       }
-      group.spawn([] {
-        zio::sleep_for(5ms);
+      group.spawn([&] {
+        zio::test::yield_until([&] { return sleeping.load() == 5; });
         throw std::runtime_error("child failed");
       });
       group.spawn([] {

@@ -22,6 +22,7 @@
 #include <cxxabi.h>
 
 #include <cstdint>
+#include <utility>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ZIO_ASAN 1
@@ -167,6 +168,10 @@ void Coroutine::finish() noexcept {
 
 Stack Coroutine::take_stack() noexcept {
   ZIO_ASSERT(finished_, "stack taken from a running coroutine");
+#ifdef ZIO_TSAN
+  // Now, not in the destructor: a finished task may live on (unjoined) for a long time.
+  if (tsan_fiber_) __tsan_destroy_fiber(std::exchange(tsan_fiber_, nullptr));
+#endif
   Stack s = stack_;
   stack_ = Stack{};
   stack_.base = nullptr;

@@ -88,7 +88,8 @@ class SlabStacks {
     void* p = ::mmap(nullptr, mapping_size * stacks_per_slab, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
-    free_.reserve(free_.size() + stacks_per_slab);
+    total_ += stacks_per_slab;
+    free_.reserve(total_);  // every slab stack fits, so release() never allocates
     for (std::size_t i = 1; i < stacks_per_slab; ++i) {
       free_.push_back(make(static_cast<char*>(p) + i * mapping_size, mapping_size));
     }
@@ -112,7 +113,8 @@ class SlabStacks {
   }
 
   std::mutex lock_;
-  std::vector<Stack> free_;
+  std::vector<Stack> free_;  // guarded by lock_
+  std::size_t total_ = 0;    // slab stacks ever made; guarded by lock_
 };
 
 SlabStacks& slab_stacks() {

@@ -1,18 +1,25 @@
 // The executor loop.
 //
 //   loop:
-//     run ready tasks: the run-next slot first (at most 3 in a row), then the local queue;
-//         every 61 tasks also drain the inbox, fire timers and poll the io_context so a busy
-//         queue cannot starve I/O or other threads' wake-ups;
-//     when nothing is ready: fire expired timers, drain the inbox, and if still nothing is
-//         ready, park in io_context::run_one_until(next deadline) (epoll_wait: no CPU).
+//     run ready tasks: the run-next slot first (at most 3 in a row), then the stealable and
+//         the pinned queue in turn; every 61 tasks also drain the inbox, fire timers, poll
+//         the io_context and take from the runtime's shared queue, so a busy executor cannot
+//         starve I/O, other threads' wake-ups or work injected from outside;
+//     when nothing is ready: fire expired timers, drain the inbox, take from the shared
+//         queue, steal half of another executor's stealable queue; if still nothing, park in
+//         io_context::run_one_until(next deadline) (epoll_wait: no CPU).
 //
 // Parking protocol (no lost wake-up):
-//   parker: sleeping_ = true (seq_cst); if inbox_size_ != 0 or the stop condition holds:
-//           sleeping_ = false, don't park.
-//   waker:  push to the inbox, inbox_size_++ (seq_cst); if sleeping_.exchange(false): post a
-//           no-op to the io_context, which ends run_one.
-// Both sides store then load in seq_cst order, so at least one sees the other's store.
+//   parker: sleeping_ = true, join the runtime's idle set (seq_cst); then re-check the inbox,
+//           the shared queue, other executors' stealable queues and the stop condition; any
+//           of them set: leave the idle set and don't park.
+//   waker:  publish the work (seq_cst), then: for the inbox, unpark that executor; for
+//           stealable or shared work, RuntimeCore::notify_work() takes one executor out of
+//           the idle set (only if nobody is searching already) and unparks it.
+//   unpark: if sleeping_.exchange(false): post a no-op to the io_context, ending run_one.
+// Both sides store then load in seq_cst order, so at least one sees the other's store. A
+// woken executor is "searching" until it finds work; while one searches no other is woken
+// (no thundering herd), and when it finds work it wakes the next if more is visible.
 //
 // After a task switches back, its SwitchReason says what to do:
 //   yield  → queue it at the back;
@@ -82,24 +89,16 @@ Executor::Executor(RuntimeCore& core, std::size_t index)
 
 Executor::~Executor() = default;
 
-void Executor::schedule(TaskBase& task, bool prefer_next) noexcept {
+void Executor::schedule_pinned(TaskBase& task, bool prefer_next) noexcept {
   if (current() == this) {
-    push_local(task, prefer_next);
-  } else {
-    push_remote(task);
-  }
-}
-
-void Executor::push_local(TaskBase& task, bool prefer_next) noexcept {
-  if (!prefer_next) {
-    ready_.push_back(task);
+    if (prefer_next) {
+      if (run_next_) requeue(*run_next_);
+      run_next_ = &task;
+    } else {
+      pinned_.push_back(task);
+    }
     return;
   }
-  if (run_next_) ready_.push_back(*run_next_);
-  run_next_ = &task;
-}
-
-void Executor::push_remote(TaskBase& task) noexcept {
   inbox_lock_.lock();
   inbox_.push_back(task);
   inbox_size_.fetch_add(1, std::memory_order_seq_cst);
@@ -107,64 +106,132 @@ void Executor::push_remote(TaskBase& task) noexcept {
   unpark();
 }
 
-void Executor::unpark() noexcept {
-  if (sleeping_.exchange(false, std::memory_order_seq_cst)) {
-    try {
-      boost::asio::post(io_, [] {});
-    } catch (...) {
-      // Allocation failure: the parker wakes at its next deadline at worst.
-    }
+void Executor::schedule_local(TaskBase& task, bool prefer_next) noexcept {
+  if (!prefer_next) {
+    push_stealable(task);
+    return;
   }
+  // The displaced run-next task becomes stealable. The woken one stays in the slot, not
+  // stealable: it is usually the other half of a conversation with the running fiber.
+  if (run_next_) requeue(*run_next_);
+  run_next_ = &task;
+}
+
+void Executor::push_stealable(TaskBase& task) noexcept {
+  if (!stealable_.push(task)) {
+    // Full: move the older half and this task to the shared queue in one batch.
+    TaskQueue overflow;
+    stealable_.pop_half(overflow);
+    overflow.push_back(task);
+    core_.inject(overflow);
+    return;
+  }
+  core_.notify_work();
+}
+
+void Executor::requeue(TaskBase& task) noexcept {
+  if (task.pinned) {
+    pinned_.push_back(task);
+  } else {
+    push_stealable(task);
+  }
+}
+
+bool Executor::unpark() noexcept {
+  if (!sleeping_.exchange(false, std::memory_order_seq_cst)) return false;
+  try {
+    boost::asio::post(io_, [] {});
+  } catch (...) {
+    // Allocation failure: the parker wakes at its next deadline at worst.
+  }
+  return true;
 }
 
 bool Executor::drain_inbox() noexcept {
   if (inbox_size_.load(std::memory_order_acquire) == 0) return false;
   inbox_lock_.lock();
-  ready_.splice_back(inbox_);
+  pinned_.splice_back(inbox_);
   inbox_size_.store(0, std::memory_order_relaxed);
   inbox_lock_.unlock();
   return true;
 }
 
-TaskBase* Executor::next_local() noexcept {
+void Executor::check_outside() noexcept {
+  drain_inbox();
+  timers_.fire_expired(std::chrono::steady_clock::now());
+  io_.poll();
+  if (TaskBase* task = core_.take_injected(*this)) requeue(*task);
+}
+
+TaskBase* Executor::next_task(unsigned tick) noexcept {
+  if (tick % outside_check_interval == outside_check_interval - 1) check_outside();
   if (run_next_ && run_next_streak_ < max_run_next_streak) {
     ++run_next_streak_;
     return std::exchange(run_next_, nullptr);
   }
   run_next_streak_ = 0;
-  if (TaskBase* task = ready_.pop_front()) return task;
-  return std::exchange(run_next_, nullptr);
+  // Alternate between the two local queues so neither starves the other.
+  TaskBase* task;
+  if (tick & 1) {
+    task = pinned_.pop_front();
+    if (!task) task = stealable_.pop();
+  } else {
+    task = stealable_.pop();
+    if (!task) task = pinned_.pop_front();
+  }
+  return task ? task : std::exchange(run_next_, nullptr);
+}
+
+TaskBase* Executor::find_work() noexcept {
+  timers_.fire_expired(std::chrono::steady_clock::now());
+  if (drain_inbox() || run_next_) return nullptr;  // the next pass of the loop takes them
+  if (TaskBase* task = core_.take_injected(*this)) return task;
+  return core_.steal_for(*this);
 }
 
 void Executor::run(StopCondition done) {
-  Executor* outer = tls_executor;
-  tls_executor = this;
+  // Restored however the loop ends (an exception from the io_context included), so the
+  // thread does not go on looking like an executor.
+  struct CurrentGuard {
+    Executor* outer = tls_executor;
+    explicit CurrentGuard(Executor* self) { tls_executor = self; }
+    ~CurrentGuard() { tls_executor = outer; }
+  } current_guard(this);
   AltSignalStack alt_stack;
   unsigned tick = 0;
   while (!done()) {
-    if (TaskBase* task = next_local()) {
-      run_task(*task);
-      if (++tick % outside_check_interval == 0) {
-        drain_inbox();
-        timers_.fire_expired(std::chrono::steady_clock::now());
-        io_.poll();
+    TaskBase* task = next_task(tick);
+    if (!task) task = find_work();
+    if (task) {
+      if (searching_) {
+        searching_ = false;
+        core_.searcher_found_work();
       }
+      run_task(*task);
+      ++tick;
       continue;
     }
-    timers_.fire_expired(std::chrono::steady_clock::now());
-    drain_inbox();
-    if (!ready_.empty() || run_next_ || done()) continue;
+    if (!pinned_.empty() || run_next_ || !stealable_.empty() || done()) continue;
     park(done);
   }
-  tls_executor = outer;
+  if (searching_) {
+    searching_ = false;
+    core_.searcher_found_work();
+  }
 }
 
 void Executor::park(StopCondition done) {
   auto deadline = timers_.next_deadline();
+  if (searching_) {
+    searching_ = false;
+    core_.searcher_found_work();  // stops searching; re-checks below cover what it missed
+  }
   sleeping_.store(true, std::memory_order_seq_cst);
-  // Re-check both after announcing sleep: whoever changes them calls unpark() afterwards.
-  if (inbox_size_.load(std::memory_order_seq_cst) != 0 || done()) {
+  core_.enter_idle(*this);
+  // Re-check after announcing sleep: whoever adds work afterwards sees us idle and wakes us.
+  if (inbox_size_.load(std::memory_order_seq_cst) != 0 || core_.has_work_for(*this) || done()) {
     sleeping_.store(false, std::memory_order_relaxed);
+    searching_ = core_.leave_idle(*this);
     return;
   }
   // run_one_until rounds the epoll timeout up to whole milliseconds: never early.
@@ -174,15 +241,12 @@ void Executor::park(StopCondition done) {
     io_.run_one();
   }
   sleeping_.store(false, std::memory_order_relaxed);
+  searching_ = core_.leave_idle(*this);
 }
 
 void Executor::run_task(TaskBase& task) noexcept {
   task.executor = this;
   if (!task.started()) {
-    if (task.interruption()) {
-      task.finish_unstarted(std::make_exception_ptr(Canceled("zio: task cancelled before it started")));
-      return;
-    }
     Stack stack;
     try {
       stack = stacks_.acquire();
@@ -190,9 +254,13 @@ void Executor::run_task(TaskBase& task) noexcept {
       task.finish_unstarted(std::current_exception());  // no memory for a stack: bad_alloc
       return;
     }
+    // A task cancelled before it started still gets its fiber: run_body sees the cancel and
+    // skips the function, and the closure is destroyed on the fiber, where it may block.
     task.start(stack, [](Coroutine& coroutine) { static_cast<TaskBase&>(coroutine).run_body(); });
   }
-  task.state.store(task_running, std::memory_order_relaxed);
+  // Every transition here is a read-modify-write that keeps the notified bit: a plain store
+  // could hide a wake-up that raced with it (the waker saw `ready` and left the bit).
+  task.state.fetch_add(task_running - task_ready, std::memory_order_acq_rel);
   task.switch_reason = SwitchReason::finish;
   running_ = &task;
   task.resume();
@@ -200,16 +268,16 @@ void Executor::run_task(TaskBase& task) noexcept {
 
   switch (task.switch_reason) {
     case SwitchReason::yield:
-      task.state.store(task_ready, std::memory_order_relaxed);
-      ready_.push_back(task);
+      task.state.fetch_sub(task_running - task_ready, std::memory_order_acq_rel);
+      requeue(task);
       break;
     case SwitchReason::park: {
       if (SpinLock* lock = std::exchange(task.park_unlock, nullptr)) lock->unlock();
       std::uint32_t expected = task_parking;
       if (!task.state.compare_exchange_strong(expected, task_waiting, std::memory_order_acq_rel)) {
-        // A wake-up arrived while it was switching out (expected has task_notified set).
-        task.state.store(task_ready, std::memory_order_relaxed);
-        ready_.push_back(task);
+        // A wake-up arrived while it was running or switching out: run it again instead.
+        task.state.exchange(task_ready, std::memory_order_acq_rel);
+        requeue(task);
       }
       break;
     }

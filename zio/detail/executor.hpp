@@ -3,6 +3,7 @@
 // Internal: included by zio's .cpp files only.
 #include <zio/coro/stack.hpp>
 #include <zio/detail/spin_lock.hpp>
+#include <zio/detail/steal_queue.hpp>
 #include <zio/detail/task.hpp>
 #include <zio/detail/timer_heap.hpp>
 
@@ -18,6 +19,7 @@ namespace zio::detail {
 class TaskQueue {
  public:
   bool empty() const noexcept { return head_ == nullptr; }
+  TaskBase* front() const noexcept { return head_; }
   void push_back(TaskBase& task) noexcept;
   TaskBase* pop_front() noexcept;
   /// Moves all of `other` to the back of this queue.
@@ -56,12 +58,20 @@ class Executor {
   /// Runs the loop on the calling thread until `done()` is true (checked between tasks).
   void run(StopCondition done);
 
-  /// Queues a ready task. From this executor's thread: local queue (`prefer_next` puts it in
-  /// the run-next slot, for wake-ups). From any other thread: the inbox, and wakes the loop.
-  void schedule(TaskBase& task, bool prefer_next) noexcept;
+  /// Queues a ready task that must run here (a pinned task, or any task of a one-executor
+  /// runtime's foreign spawns). From this executor's thread: the pinned queue (`prefer_next`
+  /// puts it in the run-next slot, for wake-ups); from another thread: the inbox + unpark.
+  void schedule_pinned(TaskBase& task, bool prefer_next) noexcept;
 
-  /// Wakes the loop if it is parked (any thread). Used when outside state changed.
-  void unpark() noexcept;
+  /// This executor's thread only: queues a ready task that may migrate: the run-next slot
+  /// when `prefer_next` (wake-ups), else the stealable queue (spawns, yields).
+  void schedule_local(TaskBase& task, bool prefer_next) noexcept;
+
+  /// Wakes the loop if it is parked (any thread). Returns whether it was parked.
+  bool unpark() noexcept;
+
+  /// Any thread, a hint: work sits in this executor's stealable queue or inbox.
+  bool has_visible_work() const noexcept { return !stealable_.empty() || inbox_size_.load(std::memory_order_seq_cst) != 0; }
 
   TaskBase* running_task() const noexcept { return running_; }
   TimerHeap& timers() noexcept { return timers_; }
@@ -69,28 +79,33 @@ class Executor {
   boost::asio::io_context& io() noexcept { return io_; }
   RuntimeCore& core() const noexcept { return core_; }
   std::size_t index() const noexcept { return index_; }
+  StealQueue& stealable() noexcept { return stealable_; }
 
  private:
-  void push_local(TaskBase& task, bool prefer_next) noexcept;
-  void push_remote(TaskBase& task) noexcept;
-  TaskBase* next_local() noexcept;
+  void push_stealable(TaskBase& task) noexcept;
+  void requeue(TaskBase& task) noexcept;
+  TaskBase* next_task(unsigned tick) noexcept;
+  TaskBase* find_work() noexcept;
   bool drain_inbox() noexcept;
   void run_task(TaskBase& task) noexcept;
   void park(StopCondition done);
+  void check_outside() noexcept;
 
   RuntimeCore& core_;
   const std::size_t index_;
 
   // Loop-thread only.
-  TaskQueue ready_;
-  TaskBase* run_next_ = nullptr;
-  unsigned run_next_streak_ = 0;  // run-next picks in a row; capped so the queue is not starved
+  TaskQueue pinned_;              // tasks that must run here, FIFO
+  TaskBase* run_next_ = nullptr;  // the task woken last: runs next (message passing)
+  unsigned run_next_streak_ = 0;  // run-next picks in a row; capped so queues are not starved
   TaskBase* running_ = nullptr;
+  bool searching_ = false;        // woken to look for work; see RuntimeCore's idle protocol
   StackPool stacks_;
 
+  StealQueue stealable_;          // owner pushes and pops; idle executors steal half
   TimerHeap timers_;
 
-  // Inbox for wake-ups and spawns from other threads.
+  // Inbox for pinned tasks scheduled from other threads.
   SpinLock inbox_lock_;
   TaskQueue inbox_;                          // guarded by inbox_lock_
   std::atomic<std::size_t> inbox_size_{0};   // written under inbox_lock_; read by the parker

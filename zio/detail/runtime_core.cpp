@@ -46,6 +46,7 @@ RuntimeCore::RuntimeCore(const RuntimeOptions& options) : options_(options) {
   install_overflow_handler(options_.stack_size);
   ignore_sigpipe_once();
   executors_.reserve(options_.executors);
+  idle_.reserve(options_.executors);
   for (std::size_t i = 0; i < options_.executors; ++i) {
     executors_.push_back(std::make_unique<Executor>(*this, i));
   }
@@ -56,39 +57,191 @@ RuntimeCore::~RuntimeCore() { shutdown(); }
 
 void RuntimeCore::start_worker_threads() {
   if (!threaded()) return;
-  for (std::size_t i = 0; i < executors_.size(); ++i) {
-    workers_.emplace_back([this, i] {
-      executors_[i]->run([this] { return stopped_.load(std::memory_order_seq_cst); });
-    });
+  try {
+    for (std::size_t i = 0; i < executors_.size(); ++i) {
+      workers_.emplace_back([this, i] {
+        executors_[i]->run([this] { return stopped_.load(std::memory_order_seq_cst); });
+      });
+    }
+  } catch (...) {
+    // No thread could be had (resource limits): stop the ones started, then report.
+    stop_workers();
+    throw;
   }
 }
 
-void RuntimeCore::enqueue(TaskBase& task, Executor& target) noexcept {
+void RuntimeCore::stop_workers() noexcept {
+  stopped_.store(true, std::memory_order_seq_cst);
+  for (auto& executor : executors_) executor->unpark();
+  for (std::thread& worker : workers_) worker.join();
+  workers_.clear();
+}
+
+void RuntimeCore::register_live(TaskBase& task) noexcept {
   {
     std::lock_guard lock(live_lock_);
     live_.push_back(task);
     live_count_.fetch_add(1, std::memory_order_relaxed);
   }
   if (shutting_down_.load(std::memory_order_acquire)) task.cancel();
-  task.executor = &target;
-  target.schedule(task, /*prefer_next=*/false);
 }
 
-void RuntimeCore::submit(TaskBase& task) noexcept {
-  // From a fiber of this runtime: its own executor, behind the tasks already ready. From
-  // anywhere else: round-robin over the executors.
-  Executor* here = Executor::current();
-  if (!here || &here->core() != this) {
-    here = executors_[next_executor_.fetch_add(1, std::memory_order_relaxed) % executors_.size()].get();
+void RuntimeCore::submit(TaskBase& task, std::size_t executor_index) noexcept {
+  if (stopped_.load(std::memory_order_acquire)) {
+    // Nothing runs any more: the task ends at once and its handle reports why.
+    task.finish_unstarted(std::make_exception_ptr(
+        system_error(make_error_code(errc::runtime_stopped), "zio: spawn on a runtime that was shut down")));
+    return;
   }
-  enqueue(task, *here);
+  register_live(task);
+  Executor* here = Executor::current();
+  if (here && &here->core() != this) here = nullptr;
+  task.pinned = executor_index != npos || options_.pin_fibers;
+  if (task.pinned) {
+    // An explicit executor, else the spawner's, else round-robin over all.
+    Executor* target = executor_index != npos ? executors_[executor_index % executors_.size()].get() : here;
+    if (!target) target = executors_[next_executor_.fetch_add(1, std::memory_order_relaxed) % executors_.size()].get();
+    task.executor = target;
+    target->schedule_pinned(task, /*prefer_next=*/false);
+  } else if (here) {
+    task.executor = here;
+    here->schedule_local(task, /*prefer_next=*/false);
+  } else {
+    task.executor = executors_[0].get();
+    inject(task);
+  }
+}
+
+void RuntimeCore::schedule_woken(TaskBase& task) noexcept {
+  if (task.pinned) {
+    task.executor->schedule_pinned(task, /*prefer_next=*/true);
+    return;
+  }
+  Executor* here = Executor::current();
+  if (here && &here->core() == this) {
+    here->schedule_local(task, /*prefer_next=*/true);
+  } else {
+    inject(task);
+  }
+}
+
+void RuntimeCore::inject(TaskBase& task) noexcept {
+  TaskQueue one;
+  one.push_back(task);
+  inject(one);
+}
+
+void RuntimeCore::inject(TaskQueue& batch) noexcept {
+  {
+    std::lock_guard lock(inject_lock_);
+    std::size_t n = 0;
+    for (TaskBase* t = batch.front(); t; t = t->next_ready.load(std::memory_order_relaxed)) ++n;
+    injected_.splice_back(batch);
+    injected_size_.fetch_add(n, std::memory_order_seq_cst);
+  }
+  notify_work();
+}
+
+TaskBase* RuntimeCore::take_injected(Executor& executor) noexcept {
+  if (injected_size_.load(std::memory_order_acquire) == 0) return nullptr;
+  std::lock_guard lock(inject_lock_);
+  TaskBase* first = injected_.pop_front();
+  if (!first) return nullptr;
+  std::size_t taken = 1;
+  // Take a fair share (at most 32) so the others find some too.
+  const std::size_t size = injected_size_.load(std::memory_order_relaxed);
+  const std::size_t share = std::min<std::size_t>(32, size / executors_.size() + 1);
+  while (taken < share) {
+    TaskBase* task = injected_.front();
+    if (!task || !executor.stealable().push(*task)) break;
+    injected_.pop_front();
+    ++taken;
+  }
+  injected_size_.fetch_sub(taken, std::memory_order_seq_cst);
+  return first;
+}
+
+TaskBase* RuntimeCore::steal_for(Executor& thief) noexcept {
+  const std::size_t n = executors_.size();
+  if (n == 1) return nullptr;
+  // Start somewhere different each time so thieves spread over the victims.
+  thread_local std::uint32_t seed = 0x9e3779b9u;
+  seed ^= seed << 13;
+  seed ^= seed >> 17;
+  seed ^= seed << 5;
+  const std::size_t start = seed % n;
+  for (std::size_t i = 0; i < n; ++i) {
+    Executor& victim = *executors_[(start + i) % n];
+    if (&victim == &thief) continue;
+    if (TaskBase* task = victim.stealable().steal_into(thief.stealable())) return task;
+  }
+  return nullptr;
+}
+
+void RuntimeCore::notify_work() noexcept {
+  if (executors_.size() == 1) {
+    executors_[0]->unpark();
+    return;
+  }
+  if (searching_.load(std::memory_order_seq_cst) != 0) return;
+  if (idle_count_.load(std::memory_order_seq_cst) == 0) return;
+  Executor* chosen = nullptr;
+  {
+    std::lock_guard lock(idle_lock_);
+    if (idle_.empty() || searching_.load(std::memory_order_relaxed) != 0) return;
+    chosen = idle_.back();
+    idle_.pop_back();
+    idle_count_.fetch_sub(1, std::memory_order_seq_cst);
+    searching_.fetch_add(1, std::memory_order_seq_cst);
+  }
+  chosen->unpark();
+}
+
+void RuntimeCore::enter_idle(Executor& executor) noexcept {
+  if (executors_.size() == 1) return;
+  std::lock_guard lock(idle_lock_);
+  idle_.push_back(&executor);  // capacity reserved for every executor up front
+  idle_count_.fetch_add(1, std::memory_order_seq_cst);
+}
+
+bool RuntimeCore::leave_idle(Executor& executor) noexcept {
+  if (executors_.size() == 1) return false;
+  std::lock_guard lock(idle_lock_);
+  for (std::size_t i = 0; i < idle_.size(); ++i) {
+    if (idle_[i] == &executor) {
+      idle_[i] = idle_.back();
+      idle_.pop_back();
+      idle_count_.fetch_sub(1, std::memory_order_seq_cst);
+      return false;
+    }
+  }
+  return true;  // a notifier took us out and counted us as searching
+}
+
+void RuntimeCore::searcher_found_work() noexcept {
+  if (searching_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+      (injected_size_.load(std::memory_order_seq_cst) != 0 || any_stealable_work())) {
+    notify_work();
+  }
+}
+
+bool RuntimeCore::any_stealable_work() const noexcept {
+  for (const auto& e : executors_) {
+    if (!e->stealable().empty()) return true;
+  }
+  return false;
+}
+
+bool RuntimeCore::has_work_for(const Executor&) const noexcept {
+  if (injected_size_.load(std::memory_order_seq_cst) != 0) return true;
+  return executors_.size() > 1 && any_stealable_work();
 }
 
 void RuntimeCore::retire(TaskBase& task) noexcept {
   std::size_t left;
   {
     std::lock_guard lock(live_lock_);
-    live_.erase(task);
+    if (!live_.erase(task)) return;  // never registered (spawned after shutdown)
     left = live_count_.fetch_sub(1, std::memory_order_acq_rel) - 1;
   }
   if (left == 0 && shutting_down_.load(std::memory_order_acquire)) {
@@ -115,7 +268,7 @@ void RuntimeCore::run_root(TaskBase& task) {
     throw;
   }
   if (threaded()) {
-    enqueue(task, *executors_[0]);
+    submit(task);
     task.wait_done("zio::Runtime::block_on");
     return;
   }
@@ -127,7 +280,7 @@ void RuntimeCore::run_root(TaskBase& task) {
     std::atomic<bool>& flag;
     ~Release() { flag.store(false, std::memory_order_release); }
   } release{driving_};
-  enqueue(task, *executors_[0]);
+  submit(task);
   executors_[0]->run([&task] { return task.is_done(); });
 }
 
@@ -147,13 +300,13 @@ void RuntimeCore::shutdown() {
     if (driving_.exchange(true, std::memory_order_acq_rel)) {
       throw std::logic_error("zio::Runtime::shutdown called while another thread is inside block_on");
     }
+    struct Release {
+      std::atomic<bool>& flag;
+      ~Release() { flag.store(false, std::memory_order_release); }
+    } release{driving_};
     executors_[0]->run([this] { return live_count_.load(std::memory_order_seq_cst) == 0; });
-    driving_.store(false, std::memory_order_release);
   }
-  stopped_.store(true, std::memory_order_seq_cst);
-  for (auto& executor : executors_) executor->unpark();
-  for (std::thread& worker : workers_) worker.join();
-  workers_.clear();
+  stop_workers();
 }
 
 }  // namespace zio::detail

@@ -19,8 +19,34 @@ class RuntimeCore {
   Executor& executor(std::size_t i) noexcept { return *executors_[i]; }
   std::size_t executor_count() const noexcept { return executors_.size(); }
 
-  /// Registers a new task and queues it (see detail::submit).
-  void submit(TaskBase& task) noexcept;
+  /// Registers a new task and queues it (see detail::submit). `executor_index` pins it to
+  /// that executor; npos lets the scheduler choose (pinned anyway with pin_fibers).
+  void submit(TaskBase& task, std::size_t executor_index = npos) noexcept;
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  /// Queues a task that was woken (any thread): pinned ones go to their executor, others to
+  /// the waker's executor when the waker is one of ours (migration), else the shared queue.
+  void schedule_woken(TaskBase& task) noexcept;
+
+  // ---- the shared (injection) queue and idle executors; see executor.cpp's protocol ----
+  void inject(TaskBase& task) noexcept;
+  void inject(TaskQueue& batch) noexcept;
+  /// A task from the shared queue for `executor`; a batch of others goes to its stealable
+  /// queue. nullptr when empty.
+  TaskBase* take_injected(Executor& executor) noexcept;
+  /// Steals half of another executor's stealable queue into `thief`'s; returns one to run.
+  TaskBase* steal_for(Executor& thief) noexcept;
+  /// Stealable or shared work appeared: wake one idle executor, unless one is searching.
+  void notify_work() noexcept;
+  void enter_idle(Executor& executor) noexcept;
+  /// Leaves the idle set; true when a notifier took it out to search for work.
+  bool leave_idle(Executor& executor) noexcept;
+  /// A searching executor found work (or gave up): if it was the last searcher and work is
+  /// still visible, wake another.
+  void searcher_found_work() noexcept;
+  /// Work that `executor` could take: shared queue, or (with several executors) stealable.
+  bool has_work_for(const Executor& executor) const noexcept;
+  bool any_stealable_work() const noexcept;
   /// Removes a finished task from the live set.
   void retire(TaskBase& task) noexcept;
 
@@ -35,7 +61,8 @@ class RuntimeCore {
  private:
   void cancel_all() noexcept;
   void start_worker_threads();
-  void enqueue(TaskBase& task, Executor& target) noexcept;
+  void stop_workers() noexcept;
+  void register_live(TaskBase& task) noexcept;
   void check_plain_thread(const char* call) const;
   bool threaded() const noexcept { return executors_.size() > 1; }
 
@@ -48,6 +75,15 @@ class RuntimeCore {
   std::atomic<bool> stopped_{false};        // step 4: worker loops end
   std::atomic<std::size_t> next_executor_{0};
   static std::atomic<TaskId> next_id_;
+
+  SpinLock inject_lock_;
+  TaskQueue injected_;                            // guarded by inject_lock_
+  std::atomic<std::size_t> injected_size_{0};     // written under inject_lock_
+
+  SpinLock idle_lock_;
+  std::vector<Executor*> idle_;                   // guarded by idle_lock_: parked executors
+  std::atomic<std::size_t> idle_count_{0};        // == idle_.size(), readable without the lock
+  std::atomic<std::size_t> searching_{0};         // executors woken to look for work
 
   SpinLock live_lock_;
   IntrusiveList<TaskBase> live_;            // guarded by live_lock_: every task not yet finished

@@ -3,8 +3,11 @@
 // State machine (TaskBase::state), with who moves it:
 //   ready  --executor picks it-->  running  --park()-->  parking  --executor, after switch-->  waiting
 //   waiting --wake(), any thread--> ready (and queued)
-//   running|parking --wake()--> same | notified   (the executor re-queues instead of sleeping)
+//   ready|running|parking --wake()--> same | notified   (the next park re-queues, no sleep)
 //   running --body returns--> done (executor, after the final switch)
+// Every transition is a read-modify-write that carries the notified bit along, so a wake-up
+// that races with a transition is never overwritten (and its release pairs with the acquire
+// of whoever reads the state next).
 //
 // Wake-ups may be spurious: a wake for a wait that already ended can land on the next one.
 // Every wait therefore loops on its own condition (node signaled, timer fired, interrupted).
@@ -39,7 +42,8 @@ TaskBase* TaskBase::current() noexcept {
 void TaskBase::park(SpinLock* unlock_after) noexcept {
   park_unlock = unlock_after;
   switch_reason = SwitchReason::park;
-  state.store(task_parking, std::memory_order_relaxed);
+  // running → parking, keeping a notified bit a waker may have set meanwhile.
+  state.fetch_add(task_parking - task_running, std::memory_order_acq_rel);
   suspend();
 }
 
@@ -53,16 +57,16 @@ void TaskBase::wake() noexcept {
   for (;;) {
     if (s == task_waiting) {
       if (state.compare_exchange_weak(s, task_ready, std::memory_order_acq_rel)) {
-        // Wake-ups go to the run-next slot of the executor it last ran on: a fiber that is
-        // woken usually has fresh work (a message, a completion) best handled at once.
-        Executor* target = executor;
-        target->schedule(*this, /*prefer_next=*/true);
+        // A woken fiber usually has fresh work (a message, a completion) best handled at
+        // once, so it goes to the waker's run-next slot.
+        core_->schedule_woken(*this);
         return;
       }
-    } else if (s == task_running || s == task_parking) {
+    } else if (s == task_running || s == task_parking || s == task_ready) {
+      // Not asleep: make sure it looks at its wait condition once more before it sleeps.
       if (state.compare_exchange_weak(s, s | task_notified, std::memory_order_acq_rel)) return;
     } else {
-      return;  // ready, done or already notified
+      return;  // done, or already notified
     }
   }
 }
@@ -104,6 +108,7 @@ void TaskBase::on_finished() noexcept {
 
 void TaskBase::finish_unstarted(std::exception_ptr error) noexcept {
   error_ = std::move(error);
+  drop_closure();
   on_finished();
 }
 
@@ -154,6 +159,16 @@ error_code wait_on(WaitNode& node, SpinLock& lock) noexcept {
 }
 
 void submit(RuntimeCore& core, TaskBase& task) { core.submit(task); }
+
+void submit_pinned(RuntimeCore& core, TaskBase& task, std::size_t executor_index) {
+  if (executor_index >= core.executor_count()) {
+    task.release();  // never queued: drop the fiber's reference; the caller drops the other
+    throw std::out_of_range("zio::Runtime::spawn_on: executor index " + std::to_string(executor_index) +
+                            " is out of range (the runtime has " + std::to_string(core.executor_count()) +
+                            " executors)");
+  }
+  core.submit(task, executor_index);
+}
 
 RuntimeCore& current_core(const char* caller) { return TaskBase::current_or_throw(caller).core(); }
 

@@ -123,14 +123,17 @@ class TaskBase : public Coroutine, public ListHook {
   SwitchReason switch_reason = SwitchReason::yield;  // task writes, executor reads after switch
   SpinLock* park_unlock = nullptr;        // task writes, executor reads after switch
   Executor* executor = nullptr;           // last executor to run it; set before each resume
+  bool pinned = false;                    // never migrates; set once before it is queued
   std::atomic<std::uint32_t> state{task_ready};
 
   /// Runs on the fiber's own stack: the closure, then the result or exception is stored.
   virtual void run_body() noexcept = 0;
   /// Called by the executor after the fiber finished (or was cancelled before it started).
   void on_finished() noexcept;
-  /// Ends the task with `error` without running its body (cancelled before it started).
+  /// Ends the task with `error` without a fiber (no stack could be had, or the runtime has
+  /// stopped); the closure is destroyed on the calling thread.
   void finish_unstarted(std::exception_ptr error) noexcept;
+  virtual void drop_closure() noexcept = 0;
 
  protected:
   virtual ~TaskBase() = default;
@@ -178,6 +181,7 @@ class TaskFrame final : public TaskResult<T> {
 
   void run_body() noexcept override {
     try {
+      this->throw_if_interrupted("zio: task cancelled before it started");
       if constexpr (std::is_void_v<T>) {
         std::apply([](auto& fn, auto&... args) { std::invoke(std::move(fn), std::move(args)...); }, *closure_);
         this->value_.emplace();
@@ -194,6 +198,7 @@ class TaskFrame final : public TaskResult<T> {
   }
 
  private:
+  void drop_closure() noexcept override { closure_.reset(); }
   void destroy() noexcept override { delete this; }
   std::optional<std::tuple<Fn, Args...>> closure_;
 };
@@ -201,8 +206,10 @@ class TaskFrame final : public TaskResult<T> {
 template <typename F, typename... Args>
 using TaskResultOf = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
 
-/// Hands a new task to its runtime: registers it and queues it to run.
+/// Hands a new task to its runtime: registers it and queues it to run. With an
+/// `executor_index`, it runs on that executor only.
 void submit(RuntimeCore& core, TaskBase& task);
+void submit_pinned(RuntimeCore& core, TaskBase& task, std::size_t executor_index);
 
 /// Creates (but does not submit) a task running fn(args...) on `core`.
 template <typename F, typename... Args>

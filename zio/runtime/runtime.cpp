@@ -2,7 +2,14 @@
 
 #include <zio/detail/runtime_core.hpp>
 
+#include <thread>
+
 namespace zio {
+
+std::size_t default_executors() noexcept {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
 
 Runtime::Runtime(RuntimeOptions options) : core_(std::make_unique<detail::RuntimeCore>(options)) {}
 

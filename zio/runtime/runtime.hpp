@@ -20,12 +20,18 @@ inline constexpr bool sanitized_build = false;
 #endif
 }  // namespace detail
 
+/// One per hardware thread (at least 1).
+std::size_t default_executors() noexcept;
+
 /// Settings of a Runtime, built with designated initialisers: `Runtime rt({.stack_size = 1 << 20})`.
 struct RuntimeOptions {
-  /// Executor threads; at least 1. With 1, the executor runs on the thread inside block_on()
-  /// (fibers spawned from other threads wait for it), like Tokio's current_thread runtime.
-  /// With more, each executor has its own thread and block_on() just waits for the root fiber.
-  std::size_t executors = 1;
+  /// Executor threads; at least 1. The default is one per core. With 1, the executor runs on
+  /// the thread inside block_on() (fibers spawned from other threads wait for it), like
+  /// Tokio's current_thread runtime. With more, each executor has its own thread, block_on()
+  /// just waits for the root fiber, idle executors steal work and fibers migrate.
+  std::size_t executors = default_executors();
+  /// Keep every fiber on the executor it was spawned on (no stealing, no migration).
+  bool pin_fibers = false;
   /// Usable bytes of each fiber stack (rounded up to pages; a guard page is added). Memory is
   /// reserved, not committed: a fiber costs only the pages it touched. Sanitizer builds get
   /// 4x by default because instrumented frames are larger. At least 16 KiB.
@@ -69,6 +75,16 @@ class Runtime {
   JoinHandle<detail::TaskResultOf<F, Args...>> spawn(F&& fn, Args&&... args) {
     return JoinHandle<detail::TaskResultOf<F, Args...>>(
         detail::spawn_on(core(), std::forward<F>(fn), std::forward<Args>(args)...));
+  }
+
+  /// Starts fn(args...) as a fiber that runs on executor `executor_index` only (it never
+  /// migrates). Any thread. Throws std::out_of_range for an index >= executors.
+  template <typename F, typename... Args>
+  JoinHandle<detail::TaskResultOf<F, Args...>> spawn_on(std::size_t executor_index, F&& fn, Args&&... args) {
+    auto* task = detail::make_task(core(), std::forward<F>(fn), std::forward<Args>(args)...);
+    JoinHandle<detail::TaskResultOf<F, Args...>> handle(task);
+    detail::submit_pinned(core(), *task, executor_index);
+    return handle;
   }
 
   /// Cancels every fiber and waits for all of them (steps 1-4 above). Plain thread only;

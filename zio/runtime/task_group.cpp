@@ -14,7 +14,12 @@ TaskGroup::~TaskGroup() {
   for (JoinHandle<void>& child : children_) child.wait();
 }
 
-void TaskGroup::add(JoinHandle<void> child) {
+void TaskGroup::reserve_slot() {
+  std::lock_guard lock(lock_);
+  children_.reserve(children_.size() + 1);  // so add() cannot fail after the child started
+}
+
+void TaskGroup::add(JoinHandle<void> child) noexcept {
   std::lock_guard lock(lock_);
   if (canceling_) child.cancel();
   children_.push_back(std::move(child));

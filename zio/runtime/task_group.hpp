@@ -23,6 +23,7 @@ class TaskGroup {
   /// Starts fn(args...) as a child fiber. Its result is discarded; capture what you need.
   template <typename F, typename... Args>
   void spawn(F&& fn, Args&&... args) {
+    reserve_slot();
     add(zio::spawn(
         [this](auto&& f, auto&&... a) {
           try {
@@ -43,7 +44,8 @@ class TaskGroup {
   void cancel() noexcept;
 
  private:
-  void add(JoinHandle<void> child);
+  void reserve_slot();
+  void add(JoinHandle<void> child) noexcept;
   void child_failed(std::exception_ptr error) noexcept;
 
   detail::SpinLock lock_;                 // guards the two fields below; children fail on any executor

@@ -1,5 +1,7 @@
 #include <zio/runtime/this_task.hpp>
 
+#include <zio/runtime/spawn.hpp>
+
 #include <zio/detail/executor.hpp>
 
 namespace zio {
@@ -64,6 +66,11 @@ void sleep_until(Clock::time_point deadline, error_code& ec) noexcept {
 TaskId current_task_id() noexcept {
   auto* task = detail::TaskBase::current();
   return task ? task->id() : 0;
+}
+
+std::ptrdiff_t current_executor_index() noexcept {
+  auto* executor = detail::Executor::current();
+  return executor ? static_cast<std::ptrdiff_t>(executor->index()) : -1;
 }
 
 bool in_fiber() noexcept { return detail::TaskBase::current() != nullptr; }

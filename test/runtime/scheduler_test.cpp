@@ -1,0 +1,212 @@
+// The multi-executor scheduler: stealing, migration, pinning, parking and shutdown.
+#include <zio/runtime/spawn.hpp>
+
+#include "support/runtime.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using zio::test::run_in_runtime;
+
+namespace {
+
+// Busy work that the optimiser cannot remove, so a fiber holds its executor for a while.
+void spin_for(std::chrono::microseconds how_long) {
+  auto end = zio::Clock::now() + how_long;
+  while (zio::Clock::now() < end) {
+  }
+}
+
+long tree_sum(int depth) {
+  if (depth == 0) return 1;
+  auto left = zio::spawn(tree_sum, depth - 1);
+  auto right = zio::spawn(tree_sum, depth - 1);
+  return left.join() + right.join();
+}
+
+}  // namespace
+
+TEST_CASE("scheduler: 1,000,000 short fibers on 4 executors each run exactly once", "[runtime][scheduler]") {
+  constexpr std::size_t count = 1'000'000;
+  auto runs = std::make_unique<std::atomic<std::uint8_t>[]>(count);
+  std::atomic<std::size_t> finished{0};
+  run_in_runtime(4, [&] {
+    for (std::size_t i = 0; i < count; ++i) {
+      zio::spawn([&, i] {
+        runs[i].fetch_add(1, std::memory_order_relaxed);
+        finished.fetch_add(1, std::memory_order_release);
+      }).detach();
+    }
+    zio::test::yield_until([&] { return finished.load(std::memory_order_acquire) == count; });
+  });
+  std::size_t exactly_once = 0;
+  for (std::size_t i = 0; i < count; ++i) exactly_once += runs[i].load() == 1;
+  CHECK(exactly_once == count);
+}
+
+TEST_CASE("scheduler: a fan-out/fan-in tree of spawns sums every leaf", "[runtime][scheduler]") {
+  const std::size_t executors = GENERATE(1, 4);
+  CHECK(run_in_runtime(executors, [] { return tree_sum(14); }) == (1L << 14));
+}
+
+TEST_CASE("scheduler: work spawned on one executor is stolen by the others", "[runtime][scheduler]") {
+  std::mutex lock;
+  std::set<std::ptrdiff_t> ran_on;
+  run_in_runtime(4, [&] {
+    std::vector<zio::JoinHandle<void>> handles;
+    for (int i = 0; i < 400; ++i) {
+      handles.push_back(zio::spawn([&] {
+        spin_for(200us);
+        auto where = zio::current_executor_index();
+        std::lock_guard guard(lock);
+        ran_on.insert(where);
+      }));
+    }
+    for (auto& h : handles) h.join();
+  });
+  INFO("distinct executors: " << ran_on.size());
+  CHECK(ran_on.size() >= 2);
+}
+
+TEST_CASE("scheduler: a woken fiber migrates to the waker's executor", "[runtime][scheduler]") {
+  // Each join is woken by a task pinned to a chosen executor, so the joiner resumes there.
+  // Thread-local state read through zio's accessors must follow it every time.
+  std::map<std::ptrdiff_t, std::thread::id> thread_of;
+  std::mutex lock;
+  struct Result {
+    int migrations = 0, wrong_executor = 0, wrong_thread = 0, wrong_id = 0;
+  };
+  Result result = run_in_runtime(4, [&] {
+    for (std::size_t e = 0; e < 4; ++e) {
+      zio::spawn_on(e, [&] {
+        std::lock_guard guard(lock);
+        thread_of[zio::current_executor_index()] = std::this_thread::get_id();
+      }).join();
+    }
+    Result r;
+    const auto me = zio::current_task_id();
+    auto where = zio::current_executor_index();
+    for (int i = 0; i < 4000; ++i) {
+      const std::size_t target = static_cast<std::size_t>(i * 7 + 3) % 4;
+      const auto previous = zio::current_executor_index();
+      zio::spawn_on(target, [] {}).join();
+      auto now = zio::current_executor_index();
+      r.migrations += now != where;
+      where = now;
+      // A join that had to wait resumes where the joined task finished; one that found the
+      // task already done never suspended, so it stays put.
+      r.wrong_executor += now != static_cast<std::ptrdiff_t>(target) && now != previous;
+      r.wrong_thread += thread_of.at(now) != std::this_thread::get_id();
+      r.wrong_id += zio::current_task_id() != me;
+    }
+    return r;
+  });
+  CHECK(result.migrations >= 1000);
+  CHECK(result.wrong_executor == 0);
+  CHECK(result.wrong_thread == 0);
+  CHECK(result.wrong_id == 0);
+}
+
+TEST_CASE("scheduler: pinned fibers never leave their executor", "[runtime][scheduler]") {
+  zio::Runtime rt({.executors = 4, .pin_fibers = true});
+  auto moved = rt.block_on([] {
+    std::atomic<int> moves{0};
+    std::vector<zio::JoinHandle<void>> handles;
+    for (int f = 0; f < 8; ++f) {
+      handles.push_back(zio::spawn([&moves] {
+        const auto home = zio::current_executor_index();
+        for (int i = 0; i < 200; ++i) {
+          zio::spawn_on(static_cast<std::size_t>(i) % 4, [] {}).join();  // woken from elsewhere
+          zio::yield();
+          moves += zio::current_executor_index() != home;
+        }
+      }));
+    }
+    for (auto& h : handles) h.join();
+    return moves.load();
+  });
+  CHECK(moved == 0);
+}
+
+TEST_CASE("scheduler: spawn_on rejects an executor that does not exist", "[runtime][scheduler]") {
+  zio::Runtime rt({.executors = 2});
+  CHECK_THROWS_AS(rt.spawn_on(2, [] {}), std::out_of_range);
+  CHECK_THROWS_WITH(rt.block_on([] { zio::spawn_on(7, [] {}); }), Catch::Matchers::Contains("out of range"));
+}
+
+TEST_CASE("scheduler: wake storms from plain threads lose nothing", "[runtime][scheduler]") {
+  const std::size_t executors = GENERATE(1, 4);
+  zio::Runtime rt({.executors = executors});
+  constexpr int sleepers = 2000;
+  std::atomic<int> canceled{0}, spawned_ran{0};
+  std::vector<zio::JoinHandle<void>> handles;
+  for (int i = 0; i < sleepers; ++i) {
+    handles.push_back(rt.spawn([&] {
+      try {
+        zio::sleep_for(1h);
+      } catch (const zio::Canceled&) {
+        canceled.fetch_add(1);
+        throw;
+      }
+    }));
+  }
+  // One executor runs only inside block_on: keep a root fiber there until the storm ends.
+  auto gate = rt.spawn([] { zio::sleep_for(1h); });
+  std::thread driver;
+  if (executors == 1) {
+    driver = std::thread([&] { rt.block_on([&] { gate.wait(); }); });
+  }
+  std::vector<std::thread> stormers;
+  for (int t = 0; t < 4; ++t) {
+    stormers.emplace_back([&, t] {
+      for (int i = t; i < sleepers; i += 4) handles[static_cast<std::size_t>(i)].cancel();
+      for (int i = 0; i < 250; ++i) rt.spawn([&] { spawned_ran.fetch_add(1); }).join();
+    });
+  }
+  for (auto& th : stormers) th.join();
+  gate.cancel();
+  if (driver.joinable()) driver.join();
+  int joined_canceled = 0;
+  for (auto& h : handles) {
+    try {
+      h.join();
+    } catch (const zio::Canceled&) {
+      ++joined_canceled;
+    }
+  }
+  CHECK(joined_canceled == sleepers);
+  CHECK(spawned_ran.load() == 1000);
+}
+
+TEST_CASE("scheduler: shutdown cancels thousands of sleeping and joining fibers", "[runtime][scheduler]") {
+  const std::size_t executors = GENERATE(1, 4);
+  std::atomic<int> started{0}, unwound{0};
+  {
+    zio::Runtime rt({.executors = executors});
+    rt.block_on([&] {
+      for (int i = 0; i < 3000; ++i) {
+        zio::spawn([&, i] {
+          struct OnExit {
+            std::atomic<int>& n;
+            ~OnExit() { n.fetch_add(1); }
+          } on_exit{unwound};
+          started.fetch_add(1);
+          if (i % 3 == 0) {
+            zio::sleep_for(1h);
+          } else {
+            // Join a sleeper of its own: chains of joins, all cancelled together.
+            zio::spawn([] { zio::sleep_for(1h); }).join();
+          }
+        }).detach();
+      }
+      zio::test::yield_until([&] { return started.load() == 3000; });
+    });
+  }  // ~Runtime: cancel, run until every fiber unwound, stop
+  CHECK(unwound.load() == 3000);
+}
