@@ -64,10 +64,13 @@ void spawn_throughput(long count) {
   if (counter.load() != count) std::abort();
 }
 
-// A fiber on executor 0 starts a fiber on executor `other` and joins it, `rounds` times: one
-// cross-thread hand-off each way (the join's wake-up moves the joiner to the other executor).
-void cross_executor_round_trips(long rounds, std::size_t other) {
-  for (long i = 0; i < rounds; ++i) zio::spawn_on(other, [] {}).join();
+// A fiber starts a fiber on the next executor and joins it, `rounds` times. The join's
+// wake-up moves the joiner to that executor, so every round crosses threads twice.
+void cross_executor_round_trips(long rounds, std::size_t executors) {
+  for (long i = 0; i < rounds; ++i) {
+    const auto next = static_cast<std::size_t>(zio::current_executor_index() + 1) % executors;
+    zio::spawn_on(next, [] {}).join();
+  }
 }
 
 }  // namespace
@@ -96,8 +99,8 @@ int main(int argc, char** argv) {
   std::printf("spawn throughput (1M)  %8.1f ns/spawn  (%.2f M spawns/s)\n", throughput_ns, 1e3 / throughput_ns);
   if (executors > 1) {
     constexpr long cross_rounds = 20'000;
-    double cross_ns = rt.block_on([] {
-      return median_ns_per_op(5, cross_rounds, [] { cross_executor_round_trips(cross_rounds, 1); });
+    double cross_ns = rt.block_on([executors] {
+      return median_ns_per_op(5, cross_rounds, [executors] { cross_executor_round_trips(cross_rounds, executors); });
     });
     std::printf("cross-executor spawn_on+join %8.1f ns/op\n", cross_ns);
   }

@@ -43,6 +43,8 @@ __attribute__((tls_model("initial-exec"))) thread_local Executor* tls_executor =
 // Budget of consecutive run-next picks, and how often a busy loop looks outside (Go's 61).
 constexpr unsigned max_run_next_streak = 3;
 constexpr unsigned outside_check_interval = 61;
+// How long an executor that just ran work spins for more before it parks.
+constexpr std::chrono::microseconds spin_budget{25};
 
 }  // namespace
 
@@ -138,7 +140,10 @@ void Executor::requeue(TaskBase& task) noexcept {
 }
 
 bool Executor::unpark() noexcept {
-  if (!sleeping_.exchange(false, std::memory_order_seq_cst)) return false;
+  // The load keeps the common case (not parked) free of a locked instruction.
+  if (!sleeping_.load(std::memory_order_seq_cst) || !sleeping_.exchange(false, std::memory_order_seq_cst)) {
+    return false;
+  }
   try {
     boost::asio::post(io_, [] {});
   } catch (...) {
@@ -208,15 +213,36 @@ void Executor::run(StopCondition done) {
         core_.searcher_found_work();
       }
       run_task(*task);
+      ran_since_park_ = true;
       ++tick;
       continue;
     }
     if (!pinned_.empty() || run_next_ || !stealable_.empty() || done()) continue;
+    if (ran_since_park_ && spin_for_work()) continue;
     park(done);
+    ran_since_park_ = false;
   }
   if (searching_) {
     searching_ = false;
     core_.searcher_found_work();
+  }
+}
+
+bool Executor::spin_for_work() noexcept {
+  // A cross-thread wake through epoll costs several microseconds; work often arrives sooner
+  // than that after the last task (a reply, a hand-off). So spin briefly first, counted as
+  // searching so that new work does not wake another executor meanwhile. Only after having
+  // run something: an idle executor woken by a timer parks again without spinning.
+  if (core_.executor_count() == 1) return false;
+  if (!searching_) {
+    searching_ = true;
+    core_.begin_search();
+  }
+  const auto until = std::chrono::steady_clock::now() + spin_budget;
+  for (unsigned i = 1;; ++i) {
+    __builtin_ia32_pause();
+    if (inbox_size_.load(std::memory_order_relaxed) != 0 || core_.has_work_for(*this)) return true;
+    if (i % 64 == 0 && std::chrono::steady_clock::now() >= until) return false;
   }
 }
 

@@ -89,6 +89,7 @@ class Executor {
   bool drain_inbox() noexcept;
   void run_task(TaskBase& task) noexcept;
   void park(StopCondition done);
+  bool spin_for_work() noexcept;
   void check_outside() noexcept;
 
   RuntimeCore& core_;
@@ -100,6 +101,7 @@ class Executor {
   unsigned run_next_streak_ = 0;  // run-next picks in a row; capped so queues are not starved
   TaskBase* running_ = nullptr;
   bool searching_ = false;        // woken to look for work; see RuntimeCore's idle protocol
+  bool ran_since_park_ = false;   // ran a task since it last parked: worth spinning first
   StackPool stacks_;
 
   StealQueue stealable_;          // owner pushes and pops; idle executors steal half

@@ -96,7 +96,9 @@ void RuntimeCore::submit(TaskBase& task, std::size_t executor_index) noexcept {
   register_live(task);
   Executor* here = Executor::current();
   if (here && &here->core() != this) here = nullptr;
-  task.pinned = executor_index != npos || options_.pin_fibers;
+  // With one executor there is nobody to steal: pinned queues are plain lists, cheaper than
+  // the stealable ring's atomics.
+  task.pinned = executor_index != npos || options_.pin_fibers || executors_.size() == 1;
   if (task.pinned) {
     // An explicit executor, else the spawner's, else round-robin over all.
     Executor* target = executor_index != npos ? executors_[executor_index % executors_.size()].get() : here;
@@ -180,7 +182,7 @@ TaskBase* RuntimeCore::steal_for(Executor& thief) noexcept {
 
 void RuntimeCore::notify_work() noexcept {
   if (executors_.size() == 1) {
-    executors_[0]->unpark();
+    executors_[0]->unpark();  // cheap when it is running: that is the usual case
     return;
   }
   if (searching_.load(std::memory_order_seq_cst) != 0) return;
@@ -196,6 +198,8 @@ void RuntimeCore::notify_work() noexcept {
   }
   chosen->unpark();
 }
+
+void RuntimeCore::begin_search() noexcept { searching_.fetch_add(1, std::memory_order_seq_cst); }
 
 void RuntimeCore::enter_idle(Executor& executor) noexcept {
   if (executors_.size() == 1) return;

@@ -38,6 +38,8 @@ class RuntimeCore {
   TaskBase* steal_for(Executor& thief) noexcept;
   /// Stealable or shared work appeared: wake one idle executor, unless one is searching.
   void notify_work() noexcept;
+  /// An executor starts spinning for work: counts as searching, so nobody else is woken.
+  void begin_search() noexcept;
   void enter_idle(Executor& executor) noexcept;
   /// Leaves the idle set; true when a notifier took it out to search for work.
   bool leave_idle(Executor& executor) noexcept;
