@@ -99,9 +99,12 @@ TEST_CASE("cancel: a join is cancellable and leaves the joined task running", "[
 }
 
 TEST_CASE("cancel: is sticky until the fiber ends", "[runtime][cancel]") {
-  auto [first, second] = run_in_runtime(1, [] {
+  const std::size_t executors = GENERATE(1, 4);
+  auto [first, second] = run_in_runtime(executors, [] {
     std::string a, b;
+    std::atomic<bool> started{false};
     auto task = zio::spawn([&] {
+      started = true;
       try {
         zio::sleep_for(1h);
       } catch (const zio::Canceled&) {
@@ -113,7 +116,7 @@ TEST_CASE("cancel: is sticky until the fiber ends", "[runtime][cancel]") {
         b = "second";
       }
     });
-    zio::yield();
+    zio::test::yield_until([&] { return started.load(); });
     task.cancel();
     task.join();
     return std::pair{a, b};
@@ -150,7 +153,8 @@ TEST_CASE("with_timeout: fires and reports TimedOut", "[runtime][timeout]") {
 }
 
 TEST_CASE("with_timeout: returns the value when the work finishes first", "[runtime][timeout]") {
-  auto value = run_in_runtime(1, [] {
+  const std::size_t executors = GENERATE(1, 4);
+  auto value = run_in_runtime(executors, [] {
     int v = zio::with_timeout(1h, [] {
       zio::sleep_for(1ms);
       return 42;
@@ -162,7 +166,8 @@ TEST_CASE("with_timeout: returns the value when the work finishes first", "[runt
 }
 
 TEST_CASE("with_timeout: nested, the inner deadline fires", "[runtime][timeout]") {
-  auto result = run_in_runtime(1, [] {
+  const std::size_t executors = GENERATE(1, 4);
+  auto result = run_in_runtime(executors, [] {
     return zio::with_timeout(1h, [] {
       try {
         zio::with_timeout(10ms, [] { zio::sleep_for(1h); });
@@ -177,7 +182,8 @@ TEST_CASE("with_timeout: nested, the inner deadline fires", "[runtime][timeout]"
 }
 
 TEST_CASE("with_timeout: nested, the outer deadline fires", "[runtime][timeout]") {
-  auto [seen_inside, seen_outside] = run_in_runtime(1, [] {
+  const std::size_t executors = GENERATE(1, 4);
+  auto [seen_inside, seen_outside] = run_in_runtime(executors, [] {
     std::string inside, outside;
     try {
       zio::with_timeout(10ms, [&] {

@@ -49,7 +49,8 @@ TEST_CASE("misuse: block_on inside a fiber is an error, not a deadlock", "[runti
 }
 
 TEST_CASE("misuse: a task joining itself gets an error", "[runtime][misuse]") {
-  std::string message = zio::test::run_in_runtime(1, [] {
+  const std::size_t executors = GENERATE(1, 4);
+  std::string message = zio::test::run_in_runtime(executors, [] {
     zio::JoinHandle<std::string> self;
     std::atomic<bool> ready{false};
     self = zio::spawn([&] {

@@ -210,3 +210,55 @@ TEST_CASE("scheduler: shutdown cancels thousands of sleeping and joining fibers"
   }  // ~Runtime: cancel, run until every fiber unwound, stop
   CHECK(unwound.load() == 3000);
 }
+
+TEST_CASE("scheduler: a fiber whose calls never block still lets others run", "[runtime][scheduler]") {
+  const std::size_t executors = GENERATE(1, 4);
+  // Pinned to one executor, so only the cooperative budget can let the other fiber in.
+  zio::Runtime rt({.executors = executors, .pin_fibers = true});
+  long spins = rt.block_on([] {
+    std::atomic<bool> stop{false};
+    auto busy = zio::spawn([&] {
+      long n = 0;
+      while (!stop.load()) {
+        zio::sleep_for(0ms);  // due at once: completes without suspending
+        ++n;
+      }
+      return n;
+    });
+    auto stopper = zio::spawn([&] { stop = true; });
+    stopper.join();
+    return busy.join();
+  });
+  CHECK(spins >= 1);
+}
+
+TEST_CASE("scheduler: a busy executor still fires timers and takes work from other threads",
+          "[runtime][scheduler]") {
+  const std::size_t executors = GENERATE(1, 4);
+  zio::Runtime rt({.executors = executors, .pin_fibers = true});
+  std::atomic<bool> from_thread{false};
+  auto result = rt.block_on([&] {
+    std::atomic<bool> timer_fired{false};
+    // Two fibers that only yield keep the local queue busy for good.
+    std::atomic<bool> stop{false};
+    auto busy1 = zio::spawn([&] { while (!stop) zio::yield(); });
+    auto busy2 = zio::spawn([&] { while (!stop) zio::yield(); });
+    auto sleeper = zio::spawn([&] {
+      zio::sleep_for(5ms);
+      timer_fired = true;
+    });
+    std::thread outsider([&] {
+      // With one executor this lands in its inbox, with four in one of theirs: both are
+      // drained every 61 tasks even while the queues never empty.
+      rt.spawn([&] { from_thread = true; }).join();
+    });
+    zio::test::yield_until([&] { return timer_fired.load() && from_thread.load(); });
+    stop = true;
+    busy1.join();
+    busy2.join();
+    sleeper.join();
+    outsider.join();
+    return timer_fired.load() && from_thread.load();
+  });
+  CHECK(result);
+}

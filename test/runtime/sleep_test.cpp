@@ -43,7 +43,8 @@ TEST_CASE("sleep: fibers wake in deadline order and never early", "[runtime][sle
 }
 
 TEST_CASE("sleep: sleep_until a past deadline returns at once", "[runtime][sleep]") {
-  run_in_runtime(1, [] {
+  const std::size_t executors = GENERATE(1, 4);
+  run_in_runtime(executors, [] {
     zio::sleep_until(zio::Clock::now() - 1s);
     zio::sleep_for(-5ms);
     zio::sleep_for(0ms);
@@ -72,7 +73,8 @@ TEST_CASE("sleep: an idle runtime burns almost no CPU", "[runtime][sleep]") {
 }
 
 TEST_CASE("sleep: sleep_for of an enormous duration does not overflow", "[runtime][sleep]") {
-  bool canceled = run_in_runtime(1, [] {
+  const std::size_t executors = GENERATE(1, 4);
+  bool canceled = run_in_runtime(executors, [] {
     auto sleeper = zio::spawn([] { zio::sleep_for(std::chrono::hours::max()); });
     zio::yield();  // let it start sleeping
     sleeper.cancel();

@@ -48,7 +48,8 @@ TEST_CASE("spawn: join rethrows the fiber's exception", "[runtime][spawn]") {
 }
 
 TEST_CASE("spawn: block_on rethrows the root's exception", "[runtime][spawn]") {
-  zio::Runtime rt;
+  const std::size_t executors = GENERATE(1, 4);
+  zio::Runtime rt({.executors = executors});
   CHECK_THROWS_WITH(rt.block_on([] { throw std::invalid_argument("root failed"); }), "root failed");
   // The runtime stays usable.
   CHECK(rt.block_on([] { return 3; }) == 3);
@@ -77,7 +78,8 @@ TEST_CASE("spawn: 100,000 fibers are spawned and joined", "[runtime][spawn]") {
 }
 
 TEST_CASE("spawn: task ids are unique and visible inside the fiber", "[runtime][spawn]") {
-  auto ids = run_in_runtime(1, [] {
+  const std::size_t executors = GENERATE(1, 4);
+  auto ids = run_in_runtime(executors, [] {
     auto root = zio::current_task_id();
     auto handle = zio::spawn([] { return zio::current_task_id(); });
     auto handle_id = handle.id();

@@ -77,8 +77,11 @@ void TaskBase::cancel() noexcept {
 }
 
 void TaskBase::wait_done(const char* caller) {
-  if (is_done()) return;
   TaskBase* self = current();
+  if (is_done()) {
+    if (self) self->consume_budget();
+    return;
+  }
   if (self == this) throw std::logic_error(std::string(caller) + ": a task cannot join itself");
   std::unique_lock lock(done_lock_);
   if (finished_) return;

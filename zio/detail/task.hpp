@@ -117,6 +117,17 @@ class TaskBase : public Coroutine, public ListHook {
     if (error_code ec = interruption()) throw_error(ec, what);
   }
 
+  /// Blocking calls that complete without suspending (a sleep already due, a join of a task
+  /// already done, later I/O that was ready) spend one unit; at zero the task yields, so a
+  /// fiber whose calls never block still lets the others on its executor and their I/O run.
+  void consume_budget() noexcept {
+    if (--budget_ <= 0) {
+      budget_ = budget_per_turn;
+      yield_now();
+    }
+  }
+  static constexpr int budget_per_turn = 128;  // as Tokio's cooperative budget
+
   int shield_depth = 0;                   // the task itself only
   std::atomic<int> fired_timeouts{0};     // timer fire (under heap lock) and the task itself
   std::atomic<TaskBase*> next_ready{nullptr};  // run queue link; owned by the queue it is in
@@ -147,6 +158,7 @@ class TaskBase : public Coroutine, public ListHook {
   RuntimeCore* core_;
   TaskId id_;
   std::atomic<int> refs_{2};  // the handle's and the fiber's
+  int budget_ = budget_per_turn;  // the task itself only
   std::atomic<bool> cancel_requested_{false};
   std::atomic<std::uint8_t> end_flags_{0};  // detached / finished, whoever sets the 2nd logs
 

@@ -41,7 +41,10 @@ void sleep_until(Clock::time_point deadline, error_code& ec) noexcept {
     return;
   }
   if ((ec = task->interruption())) return;
-  if (deadline <= Clock::now()) return;
+  if (deadline <= Clock::now()) {
+    task->consume_budget();
+    return;
+  }
 
   SleepNode node;
   node.timer.deadline = deadline;
