@@ -7,4 +7,5 @@
 #include <zio/runtime/task_group.hpp>
 #include <zio/runtime/this_task.hpp>
 #include <zio/runtime/timeout.hpp>
+#include <zio/sync.hpp>
 #include <zio/version.hpp>

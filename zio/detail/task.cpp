@@ -134,33 +134,6 @@ void TaskBase::log_unobserved_failure() noexcept {
   }
 }
 
-void WaitNode::notify() noexcept {
-  signaled.store(true, std::memory_order_release);
-  if (task) {
-    task->wake();
-  } else {
-    signaled.notify_one();
-  }
-}
-
-error_code wait_on(WaitNode& node, SpinLock& lock) noexcept {
-  if (!node.task) {
-    // A plain thread: block it. The notifier holds `lock` while it signals, and we take
-    // `lock` again before returning, so the node stays valid for the notifier.
-    lock.unlock();
-    node.signaled.wait(false, std::memory_order_acquire);
-    lock.lock();
-    return {};
-  }
-  TaskBase& task = *node.task;
-  while (!node.signaled.load(std::memory_order_acquire)) {
-    if (error_code ec = task.interruption()) return ec;
-    task.park(&lock);
-    lock.lock();
-  }
-  return {};
-}
-
 void submit(RuntimeCore& core, TaskBase& task) { core.submit(task); }
 
 void submit_pinned(RuntimeCore& core, TaskBase& task, std::size_t executor_index) {

@@ -7,6 +7,7 @@
 #include <zio/error.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -30,7 +31,8 @@ struct TimeoutScope;
 /// waiter's stack; the wait list's lock guards `signaled` writes and the links.
 struct WaitNode : ListHook {
   class TaskBase* task = nullptr;
-  std::atomic<bool> signaled{false};
+  std::atomic<std::uint32_t> signaled{0};  // a futex word for thread waiters
+  std::uintptr_t data = 0;                  // what the waiter wants (a count, a kind), per primitive
 
   /// Marks the node signaled and wakes its waiter. Call with the wait list's lock held: the
   /// waiter re-takes that lock before it leaves, so the node outlives this call.
@@ -38,10 +40,18 @@ struct WaitNode : ListHook {
 };
 
 /// Blocks the current fiber (or plain thread) until `node` is signaled, with `lock` held on
-/// entry and on return; `node` must already be on a list guarded by `lock`. A fiber returns
-/// early with errc::canceled when it is cancelled or its timeout fired (unless shielded); the
-/// caller then unlinks the node. Plain threads cannot be cancelled.
-error_code wait_on(WaitNode& node, SpinLock& lock) noexcept;
+/// entry and on return; `node` must already be on a list guarded by `lock`. Returns {} when
+/// signaled (a signal wins over a cancel or deadline that came at the same time);
+/// errc::timed_out when `deadline` (if any) passed first; errc::canceled when the fiber was
+/// cancelled or a with_timeout around it fired (unless shielded). On an error the node is
+/// still linked: the caller unlinks it. Plain threads cannot be cancelled.
+error_code wait_on(WaitNode& node, SpinLock& lock,
+                   const std::chrono::steady_clock::time_point* deadline = nullptr) noexcept;
+
+/// Links `node` (for the calling fiber or thread) at the back of `queue` and waits as
+/// wait_on does; on an error unlinks it again. `lock` guards `queue` and is held throughout.
+error_code wait_in_queue(IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLock& lock,
+                         const std::chrono::steady_clock::time_point* deadline = nullptr) noexcept;
 
 /// Scheduling states of a task. `notified` is or-ed in while running or parking: a wake-up
 /// arrived, so the coming park must not sleep.

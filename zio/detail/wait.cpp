@@ -1,0 +1,133 @@
+// Waiting on a wait list: the one primitive under joins, sync objects and channels.
+//
+// Protocol (the list's lock is L, the node lives on the waiter's stack):
+//  1. The waiter links its node under L, then calls wait_on(node, L, deadline).
+//  2. A fiber parks: the executor releases L only after the switch is complete (see
+//     TaskBase::park), so a notifier cannot resume a stack still in use. A thread unlocks L
+//     and sleeps on the node's futex word.
+//  3. A notifier, holding L, unlinks the node and calls notify(): signaled = 1, then wakes
+//     the fiber or the thread.
+//  4. The waiter re-takes L before it returns, and returns with L held, so a notifier that
+//     still holds L can never touch a node whose frame is gone.
+// A deadline for a fiber is a TimerNode in its executor's heap whose on_fire wakes it; for
+// a thread, the futex wait's timeout.
+#include <zio/detail/task.hpp>
+
+#include <zio/detail/executor.hpp>
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <ctime>
+
+namespace zio::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Both take the futex word by address: the waiter's stack frame outlives every call (step 4).
+void futex_wake(std::atomic<std::uint32_t>& word) noexcept {
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
+// Waits while word == 0, until `deadline` if given. Spurious returns are fine: callers loop.
+void futex_wait(std::atomic<std::uint32_t>& word, const Clock::time_point* deadline) noexcept {
+  timespec timeout{};
+  timespec* timeout_ptr = nullptr;
+  if (deadline) {
+    auto left = *deadline - Clock::now();
+    if (left <= Clock::duration::zero()) return;
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
+    timeout.tv_sec = static_cast<time_t>(secs.count());
+    timeout.tv_nsec = static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left - secs).count());
+    timeout_ptr = &timeout;
+  }
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, 0u, timeout_ptr, nullptr, 0);
+}
+
+struct DeadlineTimer {
+  TimerNode timer;  // first: on_fire casts back
+  TaskBase* task;
+  std::atomic<bool> fired{false};
+
+  static void on_fire(TimerNode& node) noexcept {
+    auto& self = reinterpret_cast<DeadlineTimer&>(node);
+    self.fired.store(true, std::memory_order_release);
+    self.task->wake();
+  }
+};
+
+error_code thread_wait(WaitNode& node, SpinLock& lock, const Clock::time_point* deadline) noexcept {
+  while (node.signaled.load(std::memory_order_acquire) == 0) {
+    if (deadline && Clock::now() >= *deadline) return make_error_code(errc::timed_out);
+    lock.unlock();
+    futex_wait(node.signaled, deadline);
+    lock.lock();
+  }
+  return {};
+}
+
+error_code fiber_wait(WaitNode& node, SpinLock& lock, const Clock::time_point* deadline) noexcept {
+  TaskBase& task = *node.task;
+  DeadlineTimer timer;
+  TimerHeap* heap = nullptr;
+  if (deadline && *deadline != Clock::time_point::max()) {
+    timer.timer.deadline = *deadline;
+    timer.timer.on_fire = &DeadlineTimer::on_fire;
+    timer.task = &task;
+    heap = &task.executor->timers();
+    try {
+      heap->add(timer.timer);
+    } catch (...) {
+      return make_error_code(boost::system::errc::not_enough_memory);
+    }
+  }
+  error_code result;
+  while (node.signaled.load(std::memory_order_acquire) == 0) {
+    if ((result = task.interruption())) break;
+    if (timer.fired.load(std::memory_order_acquire)) {
+      result = make_error_code(errc::timed_out);
+      break;
+    }
+    task.park(&lock);
+    lock.lock();
+  }
+  if (heap) {
+    // Drop L first: the heap's lock is never taken inside a wait list's (on_fire → wake →
+    // queue locks is the other order).
+    lock.unlock();
+    heap->remove(timer.timer);  // after this, on_fire is not running
+    lock.lock();
+    if (node.signaled.load(std::memory_order_acquire) != 0) result.clear();  // the signal won
+  }
+  return result;
+}
+
+}  // namespace
+
+void WaitNode::notify() noexcept {
+  signaled.store(1, std::memory_order_release);
+  if (task) {
+    task->wake();
+  } else {
+    futex_wake(signaled);
+  }
+}
+
+error_code wait_on(WaitNode& node, SpinLock& lock, const Clock::time_point* deadline) noexcept {
+  return node.task ? fiber_wait(node, lock, deadline) : thread_wait(node, lock, deadline);
+}
+
+error_code wait_in_queue(IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLock& lock,
+                         const Clock::time_point* deadline) noexcept {
+  node.task = TaskBase::current();
+  queue.push_back(node);
+  error_code ec = wait_on(node, lock, deadline);
+  if (ec) queue.erase(node);
+  return ec;
+}
+
+}  // namespace zio::detail
