@@ -262,3 +262,33 @@ TEST_CASE("scheduler: a busy executor still fires timers and takes work from oth
   });
   CHECK(result);
 }
+
+TEST_CASE("scheduler: ping-pong between fibers on different executors", "[runtime][scheduler]") {
+  // Two fibers pinned to different executors: every message crosses threads and wakes a
+  // parked (or spinning) executor.
+  zio::Runtime rt({.executors = 4});
+  constexpr int rounds = 20000;
+  auto [last, same_thread] = rt.block_on([] {
+    zio::Channel<int> ping(1), pong(1);
+    std::atomic<int> crossed_wrongly{0};
+    auto a = zio::spawn_on(0, [&] {
+      int value = 0;
+      for (int i = 0; i < rounds; ++i) {
+        ping.send(int{value});
+        value = *pong.receive() + 1;
+        crossed_wrongly += zio::current_executor_index() != 0;
+      }
+      return value;
+    });
+    auto b = zio::spawn_on(1, [&] {
+      for (int i = 0; i < rounds; ++i) {
+        pong.send(*ping.receive() + 1);
+        crossed_wrongly += zio::current_executor_index() != 1;
+      }
+    });
+    b.join();
+    return std::pair{a.join(), crossed_wrongly.load()};
+  });
+  CHECK(last == 2 * rounds);
+  CHECK(same_thread == 0);
+}
