@@ -14,6 +14,7 @@ class ZioCategory final : public boost::system::error_category {
       case errc::closed: return "object is closed";
       case errc::runtime_stopped: return "runtime is shutting down";
       case errc::not_in_fiber: return "call requires a fiber";
+      case errc::lagged: return "receiver lagged behind and missed messages";
     }
     return "unknown zio error";
   }

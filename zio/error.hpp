@@ -10,6 +10,7 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <cstdint>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -26,6 +27,7 @@ enum class errc {
   closed,           ///< the object (channel, runtime) was closed
   runtime_stopped,  ///< the runtime is shutting down and takes no new work
   not_in_fiber,     ///< a fiber-only call was made from a plain thread
+  lagged,           ///< a broadcast receiver fell behind and missed messages
 };
 
 /// The category of `zio::errc`.
@@ -73,6 +75,20 @@ class NotInFiber : public detail::PlainSystemError {
   explicit NotInFiber(const std::string& call)
       : PlainSystemError(errc::not_in_fiber,
                          call + " must be called from a fiber (inside Runtime::block_on or a spawned task)") {}
+};
+
+/// Thrown by a broadcast receiver that fell more than the channel's capacity behind: it
+/// missed `missed()` messages and continues from the oldest one still kept.
+class Lagged : public detail::PlainSystemError {
+ public:
+  explicit Lagged(std::uint64_t missed)
+      : PlainSystemError(errc::lagged, "zio::BroadcastReceiver: fell behind and missed " + std::to_string(missed) +
+                                           " messages"),
+        missed_(missed) {}
+  std::uint64_t missed() const noexcept { return missed_; }
+
+ private:
+  std::uint64_t missed_;
 };
 
 namespace detail {

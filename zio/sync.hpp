@@ -1,6 +1,7 @@
 #pragma once
 /// zio's synchronization primitives (fibers suspend, plain threads block).
 #include <zio/sync/barrier.hpp>
+#include <zio/sync/broadcast_channel.hpp>
 #include <zio/sync/channel.hpp>
 #include <zio/sync/condition.hpp>
 #include <zio/sync/mutex.hpp>
