@@ -8,4 +8,5 @@
 #include <zio/sync/notify.hpp>
 #include <zio/sync/reset_event.hpp>
 #include <zio/sync/rw_lock.hpp>
+#include <zio/sync/select.hpp>
 #include <zio/sync/semaphore.hpp>

@@ -1,6 +1,6 @@
 #pragma once
-// The type-erased engine under Channel<T>: waiting, hand-off and closing are compiled once;
-// the template only supplies how to move a T (ChannelOps).
+// The type-erased engine under Channel<T> and select: waiting, hand-off and closing are
+// compiled once; the template only supplies how to move a T (ChannelOps).
 #include <zio/detail/task.hpp>
 
 #include <chrono>
@@ -19,6 +19,39 @@ struct ChannelOps {
 };
 
 enum class TrySend { sent, full, closed };
+
+/// The waiter of one select: its cases' nodes sit in several channels' queues, and the first
+/// counterpart to claim the group decides which case fires. Lives on the selecting stack.
+struct SelectGroup {
+  static constexpr int open = -1, interrupted = -2, timed_out = -3;
+  std::atomic<int> winner{open};
+  std::atomic<std::uint32_t> signaled{0};  // futex word for a selecting thread
+  TaskBase* task = nullptr;
+
+  bool claim(int case_index) noexcept {
+    int expected = open;
+    return winner.compare_exchange_strong(expected, case_index, std::memory_order_acq_rel);
+  }
+  void signal() noexcept;
+};
+
+class ChannelCore;
+class AllChannelsLock;
+
+/// One case of a select, as the core sees it.
+struct SelectCase {
+  ChannelCore* channel = nullptr;  // nullptr: not a channel case (timeout, default)
+  bool is_send = false;
+  void* value = nullptr;  // send: the T to send; receive: the std::optional<T> to fill
+  bool closed = false;    // out: the case fired because the channel was closed
+};
+
+/// Waits until one case can complete and completes it (exactly one: the others leave no
+/// trace). Returns its index; with `non_blocking`, -1 when none is ready at once; -2 when
+/// `deadline` passed first. Throws Canceled when the fiber is interrupted. A case on a
+/// closed channel completes with `closed` set (a send then did not happen).
+int select_cases(SelectCase* cases, std::size_t count, const std::chrono::steady_clock::time_point* deadline,
+                 bool non_blocking);
 
 class ChannelCore {
  public:
@@ -42,9 +75,14 @@ class ChannelCore {
   std::size_t size() noexcept;
 
  private:
+  friend int select_cases(SelectCase*, std::size_t, const std::chrono::steady_clock::time_point*, bool);
+  friend class AllChannelsLock;
   struct Op;  // what a waiting sender or receiver offers; lives on its stack
+
   TrySend give_locked(void* value) noexcept;
   bool take_locked(void* out) noexcept;
+  WaitNode* pop_claimable(IntrusiveList<WaitNode>& queue) noexcept;
+  static void complete(WaitNode& node) noexcept;
 
   const std::size_t capacity_;
   void* const buffer_;

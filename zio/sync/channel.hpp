@@ -8,6 +8,10 @@
 
 namespace zio {
 
+namespace detail {
+struct ChannelAccess;
+}
+
 /// A Go-style channel of T between fibers and threads (a fiber suspends, a thread blocks).
 ///
 /// Bounded with capacity N (N = 0 is Go's rendezvous: each send waits for its receiver), or
@@ -94,6 +98,8 @@ class Channel {
   iterator end() { return iterator(); }
 
  private:
+  friend struct detail::ChannelAccess;
+
   // A fixed ring for bounded channels (no allocation after construction, so hand-offs under
   // the core's lock cannot fail); a deque for unbounded ones.
   class Buffer {
@@ -143,5 +149,15 @@ class Channel {
   Buffer buffer_;
   detail::ChannelCore core_;
 };
+
+namespace detail {
+/// Lets select reach a channel's type-erased core.
+struct ChannelAccess {
+  template <typename T>
+  static ChannelCore& core(Channel<T>& channel) noexcept {
+    return channel.core_;
+  }
+};
+}  // namespace detail
 
 }  // namespace zio
