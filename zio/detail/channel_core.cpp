@@ -121,9 +121,13 @@ TrySend ChannelCore::try_send(void* value) noexcept {
 }
 
 error_code ChannelCore::send(void* value) noexcept {
+  if (error_code ec = interruption_on_entry()) return ec;
   std::unique_lock guard(lock_);
   switch (give_locked(value)) {
-    case TrySend::sent: return {};
+    case TrySend::sent:
+      guard.unlock();
+      completed_without_waiting();
+      return {};
     case TrySend::closed: return make_error_code(errc::closed);
     case TrySend::full: break;
   }
@@ -141,8 +145,13 @@ bool ChannelCore::try_receive(void* out) noexcept {
 }
 
 error_code ChannelCore::receive(void* out) noexcept {
+  if (error_code ec = interruption_on_entry()) return ec;
   std::unique_lock guard(lock_);
-  if (take_locked(out) || closed_) return {};  // closed and drained: *out stays empty
+  if (take_locked(out) || closed_) {  // closed and drained: *out stays empty
+    guard.unlock();
+    completed_without_waiting();
+    return {};
+  }
   Op op{out};
   WaitNode node;
   node.data = reinterpret_cast<std::uintptr_t>(&op);
@@ -203,6 +212,7 @@ SpinLock& AllChannelsLock::lock_of(ChannelCore& c) noexcept { return c.lock_; }
 
 int select_cases(SelectCase* cases, std::size_t count, const Clock::time_point* deadline, bool non_blocking) {
   TaskBase* task = TaskBase::current();
+  if (task && !non_blocking) task->throw_if_interrupted("zio::select");
   SelectGroup group;
   group.task = task;
   std::vector<ChannelCore::Op> ops(count);

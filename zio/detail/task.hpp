@@ -177,6 +177,18 @@ class TaskBase : public Coroutine, public ListHook {
   IntrusiveList<WaitNode> joiners_;  // guarded by done_lock_
 };
 
+/// The sticky cancellation check every blocking call makes on entry, even when it could
+/// complete at once: a fiber that swallowed Canceled gets it again here.
+inline error_code interruption_on_entry() noexcept {
+  TaskBase* task = TaskBase::current();
+  return task ? task->interruption() : error_code{};
+}
+
+/// A blocking call completed without suspending: spend cooperative budget (may yield).
+inline void completed_without_waiting() noexcept {
+  if (TaskBase* task = TaskBase::current()) task->consume_budget();
+}
+
 /// A task with a result slot of type T.
 template <typename T>
 class TaskResult : public TaskBase {

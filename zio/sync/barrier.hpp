@@ -1,7 +1,9 @@
 #pragma once
 #include <zio/detail/task.hpp>
+#include <zio/runtime/this_task.hpp>
 
 #include <cstddef>
+#include <optional>
 
 namespace zio {
 
@@ -20,7 +22,17 @@ class Barrier {
   /// waiter throws Canceled and withdraws its arrival, so the round still needs `count`.
   bool arrive_and_wait();
 
+  /// As arrive_and_wait, giving up at `deadline`: std::nullopt then, with the arrival
+  /// withdrawn. Otherwise whether this party is the round's leader.
+  std::optional<bool> arrive_and_wait_until(std::chrono::steady_clock::time_point deadline);
+  template <typename Rep, typename Period>
+  std::optional<bool> arrive_and_wait_for(std::chrono::duration<Rep, Period> timeout) {
+    return arrive_and_wait_until(detail::deadline_after(timeout));
+  }
+
  private:
+  std::optional<bool> arrive(const std::chrono::steady_clock::time_point* deadline);
+
   const std::size_t count_;
   detail::SpinLock lock_;
   std::size_t arrived_ = 0;                          // guarded by lock_

@@ -1,5 +1,6 @@
 #pragma once
 #include <zio/detail/channel_core.hpp>
+#include <zio/runtime/this_task.hpp>
 
 #include <deque>
 #include <memory>
@@ -66,6 +67,32 @@ class Channel {
     std::optional<T> out;
     core_.try_receive(&out);
     return out;
+  }
+
+  /// Receives, waiting at most until `deadline`: empty when it passed or when the channel is
+  /// closed and drained (is_closed() tells which). Throws Canceled.
+  std::optional<T> receive_until(Clock::time_point deadline) {
+    std::optional<T> out;
+    detail::SelectCase c{&core_, false, &out};
+    detail::select_cases(&c, 1, &deadline, false);
+    return out;
+  }
+  template <typename Rep, typename Period>
+  std::optional<T> receive_for(std::chrono::duration<Rep, Period> timeout) {
+    return receive_until(detail::deadline_after(timeout));
+  }
+
+  /// Sends, waiting at most until `deadline`: false when it passed (the value is not
+  /// consumed). Throws system_error(errc::closed) if closed, Canceled if interrupted.
+  bool send_until(T&& value, Clock::time_point deadline) {
+    detail::SelectCase c{&core_, true, &value};
+    if (detail::select_cases(&c, 1, &deadline, false) < 0) return false;
+    if (c.closed) throw system_error(make_error_code(errc::closed), "zio::Channel::send_until");
+    return true;
+  }
+  template <typename Rep, typename Period>
+  bool send_for(T&& value, std::chrono::duration<Rep, Period> timeout) {
+    return send_until(std::move(value), detail::deadline_after(timeout));
   }
 
   /// Closes the channel (idempotent). Never blocks; any thread.

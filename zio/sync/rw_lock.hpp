@@ -20,12 +20,20 @@ class RwLock {
   bool try_lock() noexcept;
   /// Waits at most until `deadline`; false if it passed. Throws Canceled.
   bool try_lock_until(Clock::time_point deadline);
+  template <typename Rep, typename Period>
+  bool try_lock_for(std::chrono::duration<Rep, Period> timeout) {
+    return try_lock_until(detail::deadline_after(timeout));
+  }
   void unlock() noexcept;
 
   /// Shared. Throws Canceled.
   void lock_shared();
   bool try_lock_shared() noexcept;
   bool try_lock_shared_until(Clock::time_point deadline);
+  template <typename Rep, typename Period>
+  bool try_lock_shared_for(std::chrono::duration<Rep, Period> timeout) {
+    return try_lock_shared_until(detail::deadline_after(timeout));
+  }
   void unlock_shared() noexcept;
 
  private:
