@@ -6,6 +6,8 @@
 //   build/release/benchmarks/micro [--executors N]
 #include <zio/zio.hpp>
 
+#include "median.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -16,19 +18,8 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using zio::bench::median_ns_per_op;
 
-template <typename F>
-double median_ns_per_op(int runs, long ops, F&& run_once) {
-  std::vector<double> samples;
-  for (int r = 0; r < runs; ++r) {
-    auto start = Clock::now();
-    run_once();
-    samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count() / double(ops));
-  }
-  std::sort(samples.begin(), samples.end());
-  return samples[samples.size() / 2];
-}
 
 // Spawns `count` fibers in batches and joins them: the allocation, queueing, first switch
 // (stack from the pool), completion and join.

@@ -1,10 +1,13 @@
 // Sync and channel micro-benchmarks, ns per operation (median of several runs):
 //   channel ping-pong: two fibers exchange an int over two capacity-1 channels, 1,000,000
 //     rounds, on one executor and pinned to two different executors;
-//   mutex contention: 64 fibers each take and release one zio::Mutex 10,000 times.
+//   mutex contention: 64 fibers each take and release one zio::Mutex 10,000 times;
+//   broadcast fan-out: one sender, 100 subscriber fibers, 100,000 messages.
 //
 //   build/release/benchmarks/sync
 #include <zio/zio.hpp>
+
+#include "median.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -13,19 +16,8 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using zio::bench::median_ns_per_op;
 
-template <typename F>
-double median_ns_per_op(int runs, long ops, F&& run_once) {
-  std::vector<double> samples;
-  for (int r = 0; r < runs; ++r) {
-    auto start = Clock::now();
-    run_once();
-    samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count() / double(ops));
-  }
-  std::sort(samples.begin(), samples.end());
-  return samples[samples.size() / 2];
-}
 
 void ping_pong(long rounds, std::size_t executor_a, std::size_t executor_b) {
   zio::Channel<long> ping(1), pong(1);
@@ -57,6 +49,31 @@ void mutex_contention(int fibers, long per_fiber) {
   for (auto& h : handles) h.join();
 }
 
+// One sender broadcasts `messages` to `subscribers` fibers; ns per message delivered to all.
+void broadcast_fan_out(int subscribers, long messages) {
+  zio::BroadcastChannel<long> channel(1024);
+  zio::Barrier ready(static_cast<std::size_t>(subscribers) + 1);
+  std::vector<zio::JoinHandle<void>> handles;
+  for (int s = 0; s < subscribers; ++s) {
+    handles.push_back(zio::spawn([&ready](zio::BroadcastReceiver<long> rx) {
+      ready.arrive_and_wait();
+      for (;;) {
+        try {
+          if (!rx.receive()) return;
+        } catch (const zio::Lagged&) {
+        }
+      }
+    }, channel.subscribe()));
+  }
+  ready.arrive_and_wait();
+  for (long i = 0; i < messages; ++i) {
+    channel.send(long{i});
+    if (i % 512 == 511) zio::yield();  // let subscribers keep up (lagging is not what we time)
+  }
+  channel.close();
+  for (auto& h : handles) h.join();
+}
+
 }  // namespace
 
 int main() {
@@ -67,6 +84,10 @@ int main() {
     std::printf("channel ping-pong, 1 executor          %8.1f ns/round\n", ns);
     double mutex_ns = rt.block_on([] { return median_ns_per_op(5, 64 * 10'000, [] { mutex_contention(64, 10'000); }); });
     std::printf("mutex contention (64 fibers), 1 exec.  %8.1f ns/lock\n", mutex_ns);
+    constexpr long messages = 100'000;
+    double fan_ns = rt.block_on([] { return median_ns_per_op(5, messages, [] { broadcast_fan_out(100, messages); }); });
+    std::printf("broadcast to 100 subscribers, 1 exec.  %8.1f ns/message (%.1f ns per delivery)\n", fan_ns,
+                fan_ns / 100);
   }
   {
     zio::Runtime rt({.executors = 2});

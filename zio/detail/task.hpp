@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -52,6 +53,10 @@ error_code wait_on(WaitNode& node, SpinLock& lock,
 /// wait_on does; on an error unlinks it again. `lock` guards `queue` and is held throughout.
 error_code wait_in_queue(IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLock& lock,
                          const std::chrono::steady_clock::time_point* deadline = nullptr) noexcept;
+
+/// Ends a wait of a sync primitive: true when signaled, false when its own deadline passed;
+/// on an interruption releases `guard` and throws Canceled naming `caller`.
+bool finish_wait(error_code ec, std::unique_lock<SpinLock>& guard, const char* caller);
 
 /// Scheduling states of a task. `notified` is or-ed in while running or parking: a wake-up
 /// arrived, so the coming park must not sleep.

@@ -130,4 +130,11 @@ error_code wait_in_queue(IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLoc
   return ec;
 }
 
+bool finish_wait(error_code ec, std::unique_lock<SpinLock>& guard, const char* caller) {
+  if (!ec) return true;
+  if (ec == errc::timed_out) return false;
+  guard.unlock();
+  throw_error(ec, caller);
+}
+
 }  // namespace zio::detail

@@ -43,11 +43,8 @@ bool Mutex::lock_until(const Clock::time_point* deadline, const char* caller) {
     return true;
   }
   detail::WaitNode node;
-  error_code ec = detail::wait_in_queue(waiters_, node, lock_, deadline);
-  if (!ec) return true;  // unlock() handed it to us: locked_ stayed true
-  if (ec == errc::timed_out) return false;
-  guard.unlock();
-  detail::throw_error(ec, caller);
+  // Signaled means unlock() handed the lock to us: locked_ stayed true.
+  return detail::finish_wait(detail::wait_in_queue(waiters_, node, lock_, deadline), guard, caller);
 }
 
 void Mutex::unlock() noexcept {

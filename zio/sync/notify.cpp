@@ -34,11 +34,7 @@ bool Notify::wait_impl(const Clock::time_point* deadline, const char* caller) {
     return true;
   }
   detail::WaitNode node;
-  error_code ec = detail::wait_in_queue(waiters_, node, lock_, deadline);
-  if (!ec) return true;
-  if (ec == errc::timed_out) return false;
-  guard.unlock();
-  detail::throw_error(ec, caller);
+  return detail::finish_wait(detail::wait_in_queue(waiters_, node, lock_, deadline), guard, caller);
 }
 
 }  // namespace zio

@@ -30,11 +30,7 @@ bool ResetEvent::wait_impl(const Clock::time_point* deadline, const char* caller
   std::unique_lock guard(lock_);
   if (set_.load(std::memory_order_relaxed)) return true;
   detail::WaitNode node;
-  error_code ec = detail::wait_in_queue(waiters_, node, lock_, deadline);
-  if (!ec) return true;
-  if (ec == errc::timed_out) return false;
-  guard.unlock();
-  detail::throw_error(ec, caller);
+  return detail::finish_wait(detail::wait_in_queue(waiters_, node, lock_, deadline), guard, caller);
 }
 
 }  // namespace zio

@@ -47,11 +47,10 @@ bool RwLock::acquire(bool exclusive, const Clock::time_point* deadline, const ch
   detail::WaitNode node;
   node.data = exclusive ? wants_write : 0;
   error_code ec = detail::wait_in_queue(waiters_, node, lock_, deadline);
-  if (!ec) return true;  // admit_waiters() granted it before signalling
-  admit_waiters();       // we may have been the one holding back those behind us
-  if (ec == errc::timed_out) return false;
-  guard.unlock();
-  detail::throw_error(ec, caller);
+  // Signaled means admit_waiters() granted it; otherwise we may have been the one holding
+  // back those behind us.
+  if (ec) admit_waiters();
+  return detail::finish_wait(ec, guard, caller);
 }
 
 void RwLock::unlock() noexcept {

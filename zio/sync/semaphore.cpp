@@ -30,11 +30,8 @@ bool Semaphore::acquire_until(const Clock::time_point* deadline, const char* cal
     return true;
   }
   detail::WaitNode node;
-  error_code ec = detail::wait_in_queue(waiters_, node, lock_, deadline);
-  if (!ec) return true;  // release() handed us a permit
-  if (ec == errc::timed_out) return false;
-  guard.unlock();
-  detail::throw_error(ec, caller);
+  // Signaled means release() handed us a permit.
+  return detail::finish_wait(detail::wait_in_queue(waiters_, node, lock_, deadline), guard, caller);
 }
 
 void Semaphore::release(std::size_t n) noexcept {
