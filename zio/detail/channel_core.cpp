@@ -121,13 +121,10 @@ TrySend ChannelCore::try_send(void* value) noexcept {
 }
 
 error_code ChannelCore::send(void* value) noexcept {
-  if (error_code ec = interruption_on_entry()) return ec;
+  if (error_code ec = enter_blocking_call()) return ec;
   std::unique_lock guard(lock_);
   switch (give_locked(value)) {
-    case TrySend::sent:
-      guard.unlock();
-      completed_without_waiting();
-      return {};
+    case TrySend::sent: return {};
     case TrySend::closed: return make_error_code(errc::closed);
     case TrySend::full: break;
   }
@@ -145,11 +142,9 @@ bool ChannelCore::try_receive(void* out) noexcept {
 }
 
 error_code ChannelCore::receive(void* out) noexcept {
-  if (error_code ec = interruption_on_entry()) return ec;
+  if (error_code ec = enter_blocking_call()) return ec;
   std::unique_lock guard(lock_);
   if (take_locked(out) || closed_) {  // closed and drained: *out stays empty
-    guard.unlock();
-    completed_without_waiting();
     return {};
   }
   Op op{out};

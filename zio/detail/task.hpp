@@ -122,9 +122,7 @@ class TaskBase : public Coroutine, public ListHook {
   /// and no shield is active. Called by the task itself.
   error_code interruption() const noexcept {
     if (shield_depth > 0) return {};
-    if (cancel_requested_.load(std::memory_order_acquire) || fired_timeouts.load(std::memory_order_acquire) > 0) {
-      return make_error_code(errc::canceled);
-    }
+    if (cancel_requested_.load(std::memory_order_acquire) || fired_timeouts.load(std::memory_order_acquire) > 0) return make_error_code(errc::canceled);
     return {};
   }
   /// Throws Canceled if interruption() says so.
@@ -182,16 +180,15 @@ class TaskBase : public Coroutine, public ListHook {
   IntrusiveList<WaitNode> joiners_;  // guarded by done_lock_
 };
 
-/// The sticky cancellation check every blocking call makes on entry, even when it could
-/// complete at once: a fiber that swallowed Canceled gets it again here.
-inline error_code interruption_on_entry() noexcept {
+/// What every blocking call does on entry, even when it could complete at once:
+///  1. spends one unit of cooperative budget, yielding when it runs out — before taking
+///     anything, so a fiber never yields while holding what it just acquired;
+///  2. the sticky cancellation check: a fiber that swallowed Canceled gets it again here.
+inline error_code enter_blocking_call() noexcept {
   TaskBase* task = TaskBase::current();
-  return task ? task->interruption() : error_code{};
-}
-
-/// A blocking call completed without suspending: spend cooperative budget (may yield).
-inline void completed_without_waiting() noexcept {
-  if (TaskBase* task = TaskBase::current()) task->consume_budget();
+  if (!task) return {};
+  task->consume_budget();
+  return task->interruption();
 }
 
 /// A task with a result slot of type T.

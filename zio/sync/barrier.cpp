@@ -18,7 +18,7 @@ std::optional<bool> Barrier::arrive_and_wait_until(std::chrono::steady_clock::ti
 }
 
 std::optional<bool> Barrier::arrive(const std::chrono::steady_clock::time_point* deadline) {
-  if (error_code ec = detail::interruption_on_entry()) detail::throw_error(ec, "zio::Barrier::arrive_and_wait");
+  if (error_code ec = detail::enter_blocking_call()) detail::throw_error(ec, "zio::Barrier::arrive_and_wait");
   std::unique_lock guard(lock_);
   if (++arrived_ == count_) {
     arrived_ = 0;

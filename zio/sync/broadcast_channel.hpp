@@ -96,7 +96,7 @@ class BroadcastReceiver {
   /// As receive(), reporting through `ec`: errc::lagged (see missed()), errc::canceled.
   /// Only T's copy constructor may throw.
   std::optional<T> receive(error_code& ec) {
-    if ((ec = detail::interruption_on_entry())) return std::nullopt;
+    if ((ec = detail::enter_blocking_call())) return std::nullopt;
     std::unique_lock guard(channel_->lock_);
     for (;;) {
       std::optional<T> out;

@@ -14,7 +14,7 @@ std::cv_status Condition::wait_until(std::unique_lock<Mutex>& lock, Clock::time_
 
 std::cv_status Condition::wait_impl(std::unique_lock<Mutex>& lock, const Clock::time_point* deadline) {
   if (!lock.owns_lock()) throw std::logic_error("zio::Condition::wait: the unique_lock does not hold its mutex");
-  if (error_code entry = detail::interruption_on_entry()) detail::throw_error(entry, "zio::Condition::wait");
+  if (error_code entry = detail::enter_blocking_call()) detail::throw_error(entry, "zio::Condition::wait");
   error_code ec;
   {
     std::unique_lock guard(lock_);

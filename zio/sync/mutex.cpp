@@ -34,12 +34,10 @@ void Mutex::lock_uncancelable() noexcept {
 bool Mutex::try_lock_until(Clock::time_point deadline) { return lock_until(&deadline, "zio::Mutex::try_lock_until"); }
 
 bool Mutex::lock_until(const Clock::time_point* deadline, const char* caller) {
-  if (error_code ec = detail::interruption_on_entry()) detail::throw_error(ec, caller);
+  if (error_code ec = detail::enter_blocking_call()) detail::throw_error(ec, caller);
   std::unique_lock guard(lock_);
   if (!locked_) {
     locked_ = true;
-    guard.unlock();
-    detail::completed_without_waiting();
     return true;
   }
   detail::WaitNode node;

@@ -25,12 +25,10 @@ void Notify::wait() { wait_impl(nullptr, "zio::Notify::wait"); }
 bool Notify::wait_until(Clock::time_point deadline) { return wait_impl(&deadline, "zio::Notify::wait_until"); }
 
 bool Notify::wait_impl(const Clock::time_point* deadline, const char* caller) {
-  if (error_code ec = detail::interruption_on_entry()) detail::throw_error(ec, caller);
+  if (error_code ec = detail::enter_blocking_call()) detail::throw_error(ec, caller);
   std::unique_lock guard(lock_);
   if (permit_) {
     permit_ = false;
-    guard.unlock();
-    detail::completed_without_waiting();
     return true;
   }
   detail::WaitNode node;

@@ -22,11 +22,8 @@ void ResetEvent::wait() { wait_impl(nullptr, "zio::ResetEvent::wait"); }
 bool ResetEvent::wait_until(Clock::time_point deadline) { return wait_impl(&deadline, "zio::ResetEvent::wait_until"); }
 
 bool ResetEvent::wait_impl(const Clock::time_point* deadline, const char* caller) {
-  if (error_code ec = detail::interruption_on_entry()) detail::throw_error(ec, caller);
-  if (is_set()) {
-    detail::completed_without_waiting();
-    return true;
-  }
+  if (error_code ec = detail::enter_blocking_call()) detail::throw_error(ec, caller);
+  if (is_set()) return true;
   std::unique_lock guard(lock_);
   if (set_.load(std::memory_order_relaxed)) return true;
   detail::WaitNode node;

@@ -31,7 +31,7 @@ bool RwLock::try_lock_shared_until(Clock::time_point deadline) {
 }
 
 bool RwLock::acquire(bool exclusive, const Clock::time_point* deadline, const char* caller) {
-  if (error_code ec = detail::interruption_on_entry()) detail::throw_error(ec, caller);
+  if (error_code ec = detail::enter_blocking_call()) detail::throw_error(ec, caller);
   std::unique_lock guard(lock_);
   // Nobody may pass those already waiting: that is what keeps writers from starving.
   if (waiters_.empty() && !writer_ && (!exclusive || readers_ == 0)) {
@@ -40,8 +40,6 @@ bool RwLock::acquire(bool exclusive, const Clock::time_point* deadline, const ch
     } else {
       ++readers_;
     }
-    guard.unlock();
-    detail::completed_without_waiting();
     return true;
   }
   detail::WaitNode node;

@@ -20,13 +20,11 @@ bool Semaphore::try_acquire_until(Clock::time_point deadline) {
 }
 
 bool Semaphore::acquire_until(const Clock::time_point* deadline, const char* caller) {
-  if (error_code ec = detail::interruption_on_entry()) detail::throw_error(ec, caller);
+  if (error_code ec = detail::enter_blocking_call()) detail::throw_error(ec, caller);
   std::unique_lock guard(lock_);
   // Free permits only exist while nobody waits (release hands them to waiters first).
   if (permits_ > 0) {
     --permits_;
-    guard.unlock();
-    detail::completed_without_waiting();
     return true;
   }
   detail::WaitNode node;
