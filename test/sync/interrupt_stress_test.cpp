@@ -178,3 +178,61 @@ TEST_CASE("Barrier: a timed arrival that expires is withdrawn", "[sync][barrier]
     CHECK_FALSE(partner.join());
   });
 }
+
+TEST_CASE("interrupts under contention: Condition, Notify, ResetEvent and select", "[sync][stress]") {
+  const std::size_t executors = GENERATE(1, 4);
+  struct Result {
+    long produced, consumed, notified_waits;
+    bool mutex_free;
+    int canceled;
+  };
+  auto r = run_in_runtime(executors, [] {
+    zio::Mutex mutex;
+    zio::Condition nonempty;
+    long queue = 0;  // guarded by mutex: items produced and not yet consumed
+    std::atomic<long> produced{0}, consumed{0}, woken{0};
+    zio::Notify notify;
+    zio::ResetEvent never;
+    zio::Channel<int> a(2), b(0);
+    auto producers = spawn_forever(4, [&](int i) {
+      Rng rng{static_cast<std::uint32_t>(i) + 3};
+      {
+        std::lock_guard guard(mutex);
+        ++queue;
+        produced.fetch_add(1);
+      }
+      nonempty.notify_one();
+      notify.notify_one();
+      // A select that often times out, on channels nobody else uses from this side.
+      zio::select(zio::on_receive(a, [](std::optional<int>) {}), zio::on_receive(b, [](std::optional<int>) {}),
+                  zio::on_timeout(rng.next_timeout(), [] {}));
+    });
+    auto consumers = spawn_forever(4, [&](int i) {
+      Rng rng{static_cast<std::uint32_t>(i) + 11};
+      {
+        std::unique_lock lock(mutex);
+        if (nonempty.wait_for(lock, rng.next_timeout(), [&] { return queue > 0; })) {
+          --queue;
+          consumed.fetch_add(1);
+        }
+      }
+      if (notify.wait_for(rng.next_timeout())) woken.fetch_add(1);
+      never.wait_for(rng.next_timeout());
+    });
+    zio::sleep_for(100ms);
+    int canceled = cancel_all(producers) + cancel_all(consumers);
+    long left;
+    {
+      std::lock_guard guard(mutex);
+      left = queue;
+    }
+    bool free = mutex.try_lock();
+    if (free) mutex.unlock();
+    return Result{produced.load(), consumed.load() + left, woken.load(), free, canceled};
+  });
+  CHECK(r.produced > 0);
+  CHECK(r.produced == r.consumed);  // every item produced was consumed or is still queued
+  CHECK(r.notified_waits <= r.produced);
+  CHECK(r.mutex_free);
+  CHECK(r.canceled == 8);
+}
