@@ -251,3 +251,51 @@ TEST_CASE("RwLock: a waiting writer is not starved by a stream of readers", "[sy
   });
   CHECK(writer_got_in);
 }
+
+TEST_CASE("primitives: plain threads and fibers wait on the same objects", "[sync][threads]") {
+  const std::size_t executors = GENERATE(1, 4);
+  zio::Runtime rt({.executors = executors});
+  zio::Mutex mutex;
+  zio::Condition cond;
+  zio::Semaphore sem(0);
+  zio::Notify notify;
+  zio::Barrier barrier(2);
+  zio::RwLock rw;
+  bool flag = false;  // guarded by mutex
+  std::atomic<int> thread_steps{0};
+
+  // The thread waits on each primitive in turn; the fiber releases it each time.
+  std::thread thread([&] {
+    {
+      std::unique_lock lock(mutex);
+      cond.wait(lock, [&] { return flag; });
+    }
+    ++thread_steps;
+    sem.acquire();
+    ++thread_steps;
+    notify.wait();
+    ++thread_steps;
+    barrier.arrive_and_wait();
+    ++thread_steps;
+    std::shared_lock reader(rw);  // the fiber holds the write lock until it sees step 4
+    ++thread_steps;
+  });
+  rt.block_on([&] {
+    std::unique_lock writer(rw);
+    {
+      std::lock_guard lock(mutex);
+      flag = true;
+    }
+    cond.notify_all();
+    zio::test::yield_until([&] { return thread_steps.load() == 1; });
+    sem.release();
+    zio::test::yield_until([&] { return thread_steps.load() == 2; });
+    notify.notify_one();
+    zio::test::yield_until([&] { return thread_steps.load() == 3; });
+    barrier.arrive_and_wait();  // meets the thread
+    zio::test::yield_until([&] { return thread_steps.load() == 4; });
+    writer.unlock();
+  });
+  thread.join();
+  CHECK(thread_steps.load() == 5);
+}
