@@ -85,6 +85,21 @@ for flavour in "${flavours[@]}"; do
   fi
   echo "$flavour: built in $((SECONDS - start))s"
   run_tests "$flavour"
+  if [ "$flavour" = release ]; then
+    # zio as a dependency: subproject, wrap-file, pkg-config, installed, version error.
+    start=$SECONDS
+    consumer_out=$(bash test/consumer/run.sh build/consumer 2>&1)
+    p=$(grep -c '^PASS ' <<<"$consumer_out")
+    f=$(grep -c '^FAIL ' <<<"$consumer_out")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    printf '%-8s %-12s %4d passed %4d failed  (%ds)\n' "$flavour" "consumer" "$p" "$f" $((SECONDS - start))
+    if [ "$f" -ne 0 ] || [ "$p" -ne 5 ]; then
+      status=1
+      [ "$p" -ne 5 ] && [ "$f" -eq 0 ] && failed=$((failed + 1))
+      echo "$consumer_out"
+    fi
+  fi
 done
 
 echo "$passed passed, $failed failed"
