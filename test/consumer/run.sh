@@ -2,8 +2,9 @@
 # Builds and runs test/consumer/main.cpp against zio in the four ways a user consumes it, and
 # checks that an impossible version requirement fails with Meson's own message:
 #   subproject   zio as a subproject directory (subprojects/zio pointing at this tree)
-#   wrap         a zio.wrap whose archive is `meson dist`'s output, from Meson's package
-#                cache (--wrap-mode=nodownload: nothing may be fetched)
+#   wrap         a zio.wrap whose archive is `meson dist`'s output (which meson dist also
+#                builds and tests on its own), served from Meson's package cache
+#                (--wrap-mode=nodownload: nothing may be fetched)
 #   pkg-config   the installed library through `pkg-config --cflags --libs zio`, plain c++
 #   installed    dependency('zio') in a Meson project, after install
 #   version      dependency('zio', version : '>=99') fails cleanly at configure time
@@ -53,7 +54,7 @@ case_subproject() {
 
 case_wrap() {
   meson setup "$work/dist-build" "$src" -Dtests=false -Dexamples=false -Dbenchmarks=false &&
-    meson dist -C "$work/dist-build" --allow-dirty --no-tests --formats gztar || return 1
+    meson dist -C "$work/dist-build" --allow-dirty --formats gztar || return 1  # also builds and tests the archive on its own
   local archive="$work/dist-build/meson-dist/zio-$version.tar.gz"
   make_project "$work/wrap" "dependency('zio', version : '>=$version')"
   mkdir -p "$work/wrap/subprojects/packagecache"
