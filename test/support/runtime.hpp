@@ -22,6 +22,17 @@ inline double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+/// Joins `handle` and tells whether the task ended with Canceled (other outcomes: false).
+template <typename T>
+bool ended_canceled(JoinHandle<T>& handle) {
+  try {
+    handle.join();
+  } catch (const Canceled&) {
+    return true;
+  }
+  return false;
+}
+
 /// Spin-yields until pred() holds (fiber only). For waiting on state another fiber changes
 /// when no zio primitive exists for it yet; it never sleeps.
 template <typename Pred>

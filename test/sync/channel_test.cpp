@@ -149,12 +149,7 @@ TEST_CASE("Channel: a cancelled receiver does not swallow a message", "[sync][ch
     zio::test::yield_until([&] { return waiting.load() == 2; });
     zio::yield();
     first.cancel();
-    bool canceled = false;
-    try {
-      first.join();
-    } catch (const zio::Canceled&) {
-      canceled = true;
-    }
+    bool canceled = zio::test::ended_canceled(first);
     ch.send(42);
     return std::pair{canceled, second.join()};
   });

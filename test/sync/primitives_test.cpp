@@ -10,18 +10,7 @@
 using namespace std::chrono_literals;
 using zio::test::run_in_runtime;
 
-namespace {
-// Joins a handle and tells whether it ended with Canceled.
-template <typename T>
-bool ended_canceled(zio::JoinHandle<T>& h) {
-  try {
-    h.join();
-  } catch (const zio::Canceled&) {
-    return true;
-  }
-  return false;
-}
-}  // namespace
+using zio::test::ended_canceled;
 
 TEST_CASE("Semaphore: never more holders than permits", "[sync][semaphore]") {
   const std::size_t executors = GENERATE(1, 4);
