@@ -26,7 +26,6 @@ namespace zio::detail {
 
 class Executor;
 class RuntimeCore;
-struct TimeoutScope;
 
 /// A waiter on some wait list: a fiber (task != nullptr) or a plain thread. Lives on the
 /// waiter's stack; the wait list's lock guards `signaled` writes and the links.
