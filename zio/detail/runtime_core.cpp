@@ -16,6 +16,9 @@ void validate(const RuntimeOptions& options) {
     throw std::invalid_argument("zio::RuntimeOptions::executors is 0: a runtime needs at least one executor");
   }
   constexpr std::size_t min_stack = 16 * 1024;
+  if (options.blocking_threads == 0) {
+    throw std::invalid_argument("zio::RuntimeOptions::blocking_threads is 0: the blocking pool needs at least one thread");
+  }
   if (options.stack_size < min_stack) {
     throw std::invalid_argument("zio::RuntimeOptions::stack_size is " + std::to_string(options.stack_size) +
                                 " bytes: fiber stacks need at least " + std::to_string(min_stack));
@@ -41,7 +44,8 @@ void ignore_sigpipe_once() {
 
 }  // namespace
 
-RuntimeCore::RuntimeCore(const RuntimeOptions& options) : options_(options) {
+RuntimeCore::RuntimeCore(const RuntimeOptions& options)
+    : options_(options), blocking_(options.blocking_threads, options.blocking_keep_alive) {
   validate(options_);
   install_overflow_handler(options_.stack_size);
   ignore_sigpipe_once();
@@ -288,6 +292,11 @@ void RuntimeCore::run_root(TaskBase& task) {
   executors_[0]->run([&task] { return task.is_done(); });
 }
 
+boost::asio::io_context& RuntimeCore::next_io() noexcept {
+  if (!threaded()) return executors_[0]->io();
+  return executors_[next_io_.fetch_add(1, std::memory_order_relaxed) % executors_.size()]->io();
+}
+
 void RuntimeCore::cancel_all() noexcept {
   std::lock_guard lock(live_lock_);
   live_.for_each([](TaskBase& task) { task.cancel(); });
@@ -310,6 +319,8 @@ void RuntimeCore::shutdown() {
     } release{driving_};
     executors_[0]->run([this] { return live_count_.load(std::memory_order_seq_cst) == 0; });
   }
+  // No fiber waits for a blocking job any more; running ones still finish first.
+  blocking_.shutdown();
   stop_workers();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // The shared state behind zio::Runtime. Internal: included by zio's .cpp files only.
+#include <zio/detail/blocking_pool.hpp>
 #include <zio/detail/executor.hpp>
 #include <zio/runtime/runtime.hpp>
 
@@ -58,6 +59,12 @@ class RuntimeCore {
   /// The shutdown protocol of Runtime's comment. Plain thread only; idempotent.
   void shutdown();
 
+  BlockingPool& blocking_pool() noexcept { return blocking_; }
+
+  /// An io_context for a new I/O object that may serve any executor (accepted sockets):
+  /// round-robin over the executors, so connections spread across the reactors.
+  boost::asio::io_context& next_io() noexcept;
+
   TaskId next_task_id() noexcept { return next_id_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
@@ -86,6 +93,9 @@ class RuntimeCore {
   std::vector<Executor*> idle_;                   // guarded by idle_lock_: parked executors
   std::atomic<std::size_t> idle_count_{0};        // == idle_.size(), readable without the lock
   std::atomic<std::size_t> searching_{0};         // executors woken to look for work
+
+  BlockingPool blocking_;
+  std::atomic<std::size_t> next_io_{0};
 
   SpinLock live_lock_;
   IntrusiveList<TaskBase> live_;            // guarded by live_lock_: every task not yet finished

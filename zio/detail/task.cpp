@@ -146,6 +146,8 @@ void submit_pinned(RuntimeCore& core, TaskBase& task, std::size_t executor_index
   core.submit(task, executor_index);
 }
 
+void submit_blocking(RuntimeCore& core, TaskBase& job) noexcept { core.blocking_pool().submit(job); }
+
 RuntimeCore& current_core(const char* caller) { return TaskBase::current_or_throw(caller).core(); }
 
 }  // namespace zio::detail

@@ -13,7 +13,7 @@
 // a thread, the futex wait's timeout.
 #include <zio/detail/task.hpp>
 
-#include <zio/detail/executor.hpp>
+#include <zio/detail/deadline_timer.hpp>
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -48,18 +48,6 @@ void futex_wait(std::atomic<std::uint32_t>& word, const Clock::time_point* deadl
   ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, 0u, timeout_ptr, nullptr, 0);
 }
 
-struct DeadlineTimer {
-  TimerNode timer;  // first: on_fire casts back
-  TaskBase* task;
-  std::atomic<bool> fired{false};
-
-  static void on_fire(TimerNode& node) noexcept {
-    auto& self = reinterpret_cast<DeadlineTimer&>(node);
-    self.fired.store(true, std::memory_order_release);
-    self.task->wake();
-  }
-};
-
 error_code thread_wait(WaitNode& node, SpinLock& lock, const Clock::time_point* deadline) noexcept {
   while (node.signaled.load(std::memory_order_acquire) == 0) {
     if (deadline && Clock::now() >= *deadline) return make_error_code(errc::timed_out);
@@ -73,33 +61,22 @@ error_code thread_wait(WaitNode& node, SpinLock& lock, const Clock::time_point* 
 error_code fiber_wait(WaitNode& node, SpinLock& lock, const Clock::time_point* deadline) noexcept {
   TaskBase& task = *node.task;
   DeadlineTimer timer;
-  TimerHeap* heap = nullptr;
-  if (deadline && *deadline != Clock::time_point::max()) {
-    timer.timer.deadline = *deadline;
-    timer.timer.on_fire = &DeadlineTimer::on_fire;
-    timer.task = &task;
-    heap = &task.executor->timers();
-    try {
-      heap->add(timer.timer);
-    } catch (...) {
-      return make_error_code(boost::system::errc::not_enough_memory);
-    }
-  }
+  if (!timer.arm(task, deadline)) return make_error_code(boost::system::errc::not_enough_memory);
   error_code result;
   while (node.signaled.load(std::memory_order_acquire) == 0) {
     if ((result = task.interruption())) break;
-    if (timer.fired.load(std::memory_order_acquire)) {
+    if (timer.fired()) {
       result = make_error_code(errc::timed_out);
       break;
     }
     task.park(&lock);
     lock.lock();
   }
-  if (heap) {
+  if (timer.armed()) {
     // Drop L first: the heap's lock is never taken inside a wait list's (on_fire → wake →
     // queue locks is the other order).
     lock.unlock();
-    heap->remove(timer.timer);  // after this, on_fire is not running
+    timer.disarm();
     lock.lock();
     if (node.signaled.load(std::memory_order_acquire) != 0) result.clear();  // the signal won
   }

@@ -1,6 +1,7 @@
 #pragma once
 #include <zio/runtime/join_handle.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 
@@ -38,6 +39,11 @@ struct RuntimeOptions {
   std::size_t stack_size = (detail::sanitized_build ? 4 : 1) * 256 * 1024;
   /// Finished fibers' stacks kept per executor for reuse; more are unmapped.
   std::size_t max_cached_stacks = 1024;
+  /// Most helper threads of the blocking pool (spawn_blocking, DNS, file I/O without
+  /// io_uring); at least 1. Threads start on demand; more jobs than threads wait in a queue.
+  std::size_t blocking_threads = 64;
+  /// A blocking-pool thread without work for this long exits.
+  std::chrono::milliseconds blocking_keep_alive{10'000};
 };
 
 /// Owns executors (each a run queue plus one Asio io_context) and the fibers on them.

@@ -1,0 +1,265 @@
+// TCP: echo over IPv4 and IPv6, bulk transfer, many connections, half-close, errors.
+#include "net/net_support.hpp"
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+
+#include <sys/resource.h>
+#include <fcntl.h>
+
+#include <atomic>
+#include <csignal>
+#include <string>
+
+using namespace zio;
+using namespace std::chrono_literals;
+using zio::test::run_in_runtime;
+
+namespace {
+
+// Serves one connection: echoes until eof.
+void echo(net::TcpStream stream) {
+  char buffer[16 * 1024];
+  for (;;) {
+    error_code ec;
+    const std::size_t n = stream.read_some(boost::asio::buffer(buffer), ec);
+    if (ec == boost::asio::error::eof) return;
+    if (ec) throw system_error(ec);
+    stream.write_all(boost::asio::buffer(buffer, n));
+  }
+}
+
+void echo_round_trip(const net::Address& bind_to) {
+  auto listener = net::TcpListener::bind(bind_to);
+  const net::Address address = listener.local_address();
+  auto server = spawn([&listener] {
+    auto [stream, peer] = listener.accept();
+    CHECK(peer.ip() == stream.peer_address().ip());
+    echo(std::move(stream));
+  });
+  auto client = net::TcpStream::connect(address);
+  CHECK(client.peer_address() == address);
+  client.write_all(boost::asio::buffer(std::string_view("hello, zio\n")));
+  std::string line;
+  boost::asio::read_until(client, boost::asio::dynamic_buffer(line), '\n');
+  CHECK(line == "hello, zio\n");
+  client.shutdown(net::Shutdown::write);
+  server.join();
+  char byte;
+  error_code ec;
+  CHECK(client.read_some(boost::asio::buffer(&byte, 1), ec) == 0);
+  CHECK(ec == boost::asio::error::eof);
+}
+
+}  // namespace
+
+TEST_CASE("TCP echo over IPv4 and IPv6", "[net][tcp]") {
+  const std::size_t executors = GENERATE(1, 4);
+  run_in_runtime(executors, [] {
+    echo_round_trip(net::Address::loopback_v4(0));
+    echo_round_trip(net::Address::loopback_v6(0));
+  });
+}
+
+TEST_CASE("TCP moves 100 MiB each way with matching checksums", "[net][tcp]") {
+  const std::size_t executors = GENERATE(1, 4);
+  run_in_runtime(executors, [] {
+    constexpr std::size_t total = 100u << 20;
+    const auto chunk = zio::test::pattern(1 << 20);
+    auto [a, b] = zio::test::tcp_pair();
+    // Each side writes 100 MiB while reading the other's 100 MiB, so both directions are full
+    // at once and neither side can finish its writes before the other reads.
+    auto side = [&chunk](net::TcpStream& stream) {
+      auto writer = spawn([&stream, &chunk] {
+        zio::test::Checksum sum;
+        for (std::size_t sent = 0; sent < total; sent += chunk.size()) {
+          stream.write_all(boost::asio::buffer(chunk));
+          sum.add(chunk.data(), chunk.size());
+        }
+        stream.shutdown(net::Shutdown::write);
+        return sum.value;
+      });
+      zio::test::Checksum received;
+      std::size_t count = 0;
+      std::vector<char> buffer(64 * 1024);
+      for (;;) {
+        error_code ec;
+        const std::size_t n = stream.read_some(boost::asio::buffer(buffer), ec);
+        if (ec == boost::asio::error::eof) break;
+        REQUIRE_FALSE(ec);
+        received.add(buffer.data(), n);
+        count += n;
+      }
+      return std::tuple(writer.join(), received.value, count);
+    };
+    auto other = spawn([&] { return side(b); });
+    const auto [sent_a, received_a, count_a] = side(a);
+    const auto [sent_b, received_b, count_b] = other.join();
+    CHECK(count_a == total);
+    CHECK(count_b == total);
+    CHECK(received_a == sent_b);
+    CHECK(received_b == sent_a);
+  });
+}
+
+TEST_CASE("TCP serves 1,000 concurrent connections", "[net][tcp]") {
+  const std::size_t executors = GENERATE(1, 4);
+  run_in_runtime(executors, [] {
+    constexpr int clients = 1000;
+    auto listener = net::TcpListener::bind(net::Address::loopback_v4(0), {.backlog = clients});
+    const auto address = listener.local_address();
+    TaskGroup servers;
+    auto acceptor = spawn([&] {
+      for (int i = 0; i < clients; ++i) {
+        auto accepted = listener.accept();
+        servers.spawn([stream = std::move(accepted.stream)]() mutable { echo(std::move(stream)); });
+      }
+    });
+    std::atomic<int> ok{0};
+    {
+      TaskGroup group;
+      for (int i = 0; i < clients; ++i) {
+        group.spawn([&ok, address, i] {
+          auto stream = net::TcpStream::connect(address);
+          const std::string message = "client " + std::to_string(i) + "\n";
+          stream.write_all(boost::asio::buffer(message));
+          std::string reply;
+          boost::asio::read_until(stream, boost::asio::dynamic_buffer(reply), '\n');
+          if (reply == message) ok.fetch_add(1);
+        });
+      }
+      group.wait();
+    }
+    acceptor.join();
+    servers.wait();
+    CHECK(ok.load() == clients);
+  });
+}
+
+TEST_CASE("TCP half-close: the peer reads eof and can still write back", "[net][tcp]") {
+  run_in_runtime(2, [] {
+    auto [a, b] = zio::test::tcp_pair();
+    a.write_all(boost::asio::buffer(std::string_view("request")));
+    a.shutdown(net::Shutdown::write);
+    std::string got;
+    error_code ec;
+    boost::asio::read(b, boost::asio::dynamic_buffer(got), ec);
+    CHECK(ec == boost::asio::error::eof);
+    CHECK(got == "request");
+    b.write_all(boost::asio::buffer(std::string_view("reply")));
+    b.close();
+    std::string reply;
+    boost::asio::read(a, boost::asio::dynamic_buffer(reply), ec);
+    CHECK(ec == boost::asio::error::eof);
+    CHECK(reply == "reply");
+  });
+}
+
+TEST_CASE("TCP connection refused is a clear error", "[net][tcp]") {
+  run_in_runtime(1, [] {
+    // A port that was just free: bind, note it, close.
+    std::uint16_t port;
+    {
+      auto probe = net::TcpListener::bind(net::Address::loopback_v4(0));
+      port = probe.local_address().port();
+    }
+    error_code ec;
+    auto stream = net::TcpStream::connect(net::Address::loopback_v4(port), ec);
+    CHECK(ec == boost::asio::error::connection_refused);
+    CHECK_FALSE(stream.is_open());
+    try {
+      net::TcpStream::connect(net::Address::loopback_v4(port));
+      FAIL("connect should throw");
+    } catch (const system_error& e) {
+      CHECK(e.code() == boost::asio::error::connection_refused);
+      CHECK_THAT(e.what(), Catch::Contains("127.0.0.1:" + std::to_string(port)));
+    }
+  });
+}
+
+TEST_CASE("TCP connect by host name resolves and tries the addresses", "[net][tcp][dns]") {
+  run_in_runtime(1, [] {
+    auto listener = net::TcpListener::bind(net::Address::loopback_v4(0));
+    auto server = spawn([&] { return listener.accept().stream.local_address(); });
+    auto stream = net::TcpStream::connect("localhost", listener.local_address().port());
+    CHECK(stream.peer_address() == server.join());
+  });
+}
+
+TEST_CASE("TCP options: nodelay, keepalive, addresses", "[net][tcp]") {
+  run_in_runtime(1, [] {
+    auto [a, b] = zio::test::tcp_pair();
+    a.set_nodelay(true);
+    CHECK(a.nodelay());
+    a.set_keepalive(true);
+    CHECK(a.keepalive());
+    CHECK(a.local_address() == b.peer_address());
+    CHECK(a.peer_address() == b.local_address());
+  });
+}
+
+TEST_CASE("TCP bind to an address in use names the address", "[net][tcp]") {
+  run_in_runtime(1, [] {
+    auto first = net::TcpListener::bind(net::Address::loopback_v4(0), {.reuse_address = false});
+    const auto address = first.local_address();
+    try {
+      net::TcpListener::bind(address, {.reuse_address = false});
+      FAIL("bind should throw");
+    } catch (const system_error& e) {
+      CHECK(e.code() == boost::asio::error::address_in_use);
+      CHECK_THAT(e.what(), Catch::Contains(address.to_string()));
+    }
+    error_code ec;
+    auto second = net::TcpListener::bind(address, ec);
+    CHECK(ec == boost::asio::error::address_in_use);
+    CHECK_FALSE(second.is_open());
+  });
+}
+
+TEST_CASE("TCP reuse_port lets two listeners share a port", "[net][tcp]") {
+  run_in_runtime(1, [] {
+    auto first = net::TcpListener::bind(net::Address::loopback_v4(0), {.reuse_port = true});
+    auto second = net::TcpListener::bind(first.local_address(), {.reuse_port = true});
+    CHECK(second.local_address() == first.local_address());
+  });
+}
+
+TEST_CASE("TCP writing to a peer that closed is an error, not SIGPIPE", "[net][tcp]") {
+  run_in_runtime(1, [] {
+    auto [a, b] = zio::test::tcp_pair();
+    b.close();
+    const auto chunk = zio::test::pattern(64 * 1024);
+    error_code ec;
+    // The first writes may land in the kernel buffer before the reset arrives.
+    for (int i = 0; i < 1000 && !ec; ++i) a.write_all(boost::asio::buffer(chunk), ec);
+    CHECK((ec == boost::asio::error::broken_pipe || ec == boost::asio::error::connection_reset));
+  });
+}
+
+TEST_CASE("TCP accept failing with EMFILE reports it and the listener keeps working", "[net][tcp]") {
+  run_in_runtime(1, [] {
+    auto listener = net::TcpListener::bind(net::Address::loopback_v4(0));
+    auto client = net::TcpStream::connect(listener.local_address());
+    // Use up every descriptor under a low soft limit, then accept.
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    std::vector<int> hogs;
+    rlimit low = saved;
+    low.rlim_cur = 512;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) hogs.push_back(fd);
+    error_code ec;
+    auto failed = listener.accept(ec);
+    for (int fd : hogs) ::close(fd);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    CHECK(ec == boost::asio::error::no_descriptors);
+    CHECK_FALSE(failed.stream.is_open());
+    auto accepted = listener.accept();
+    client.write_all(boost::asio::buffer(std::string_view("x")));
+    char byte = 0;
+    accepted.stream.read_exact(boost::asio::buffer(&byte, 1));
+    CHECK(byte == 'x');
+  });
+}

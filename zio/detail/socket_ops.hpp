@@ -1,0 +1,48 @@
+#pragma once
+// Shared steps of zio's socket calls. Internal: included by zio/net's .cpp files only.
+//
+// Every call has the same shape: entry checks, one attempt of the system call without waiting
+// (sockets are in non-blocking mode, so Asio's synchronous call returns would_block instead of
+// sleeping the thread), and only then an asynchronous operation awaited with use_fiber.
+//
+// The attempts are out-of-line functions on purpose: the system call reads errno, a
+// thread-local, and a fiber may resume on another thread after waiting; an inlined attempt in a
+// retry loop around a wait could reuse the first thread's errno address (DESIGN.md, "TLS
+// caching across migration").
+#include <zio/detail/task.hpp>
+#include <zio/io/use_fiber.hpp>
+#include <zio/net/io_deadline.hpp>
+
+#include <boost/asio/error.hpp>
+
+namespace zio::detail {
+
+/// Entry of a socket call: fiber check (misuse throws NotInFiber naming `caller`), then the
+/// cooperative budget and the sticky cancellation check.
+inline error_code enter_socket_call(const char* caller) {
+  TaskBase::current_or_throw(caller);
+  return enter_blocking_call();
+}
+
+inline bool would_block(const error_code& ec) noexcept {
+  return ec == boost::asio::error::would_block || ec == boost::asio::error::try_again;
+}
+
+/// use_fiber reporting into `ec`, with the call's deadline from `limit`.
+inline UseFiber fiber_token(error_code& ec, const net::IoDeadline& limit) noexcept {
+  UseFiber token = use_fiber[ec];
+  if (auto deadline = limit.for_call()) token = token.until(*deadline);
+  return token;
+}
+
+template <typename Socket, typename Buffers>
+[[gnu::noinline]] std::size_t try_read_some(Socket& socket, const Buffers& buffers, error_code& ec) {
+  return socket.read_some(buffers, ec);
+}
+
+template <typename Socket, typename Buffers>
+[[gnu::noinline]] std::size_t try_write_some(Socket& socket, const Buffers& buffers, error_code& ec) {
+  return socket.write_some(buffers, ec);
+}
+
+}  // namespace zio::detail

@@ -1,0 +1,131 @@
+#include <zio/net/basic_stream.hpp>
+
+#include <zio/detail/socket_ops.hpp>
+
+#include <type_traits>
+
+namespace zio::net {
+namespace {
+
+template <typename Protocol>
+constexpr const char* stream_name() {
+  if constexpr (std::is_same_v<Protocol, boost::asio::ip::tcp>) {
+    return "zio::net::TcpStream";
+  } else {
+    return "zio::net::UnixStream";
+  }
+}
+
+}  // namespace
+
+template <typename Protocol>
+BasicStream<Protocol>::BasicStream(socket_type socket) : socket_(std::move(socket)) {
+  if (socket_.is_open()) socket_.non_blocking(true);
+}
+
+template <typename Protocol>
+void BasicStream<Protocol>::throw_error(const error_code& ec, const char* operation) {
+  const std::string what = std::string(stream_name<Protocol>()) + "::" + operation;
+  detail::throw_error(ec, what.c_str());
+}
+
+template <typename Protocol>
+std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferList& buffers, error_code& ec) {
+  if ((ec = detail::enter_socket_call("zio::net stream read_some"))) return 0;
+  if (buffers.total_size() == 0) return 0;
+  const std::size_t n = detail::try_read_some(socket_, buffers, ec);
+  if (!detail::would_block(ec)) return n;
+  return socket_.async_read_some(buffers, detail::fiber_token(ec, read_limit_));
+}
+
+template <typename Protocol>
+std::size_t BasicStream<Protocol>::write_some_list(const detail::ConstBufferList& buffers, error_code& ec) {
+  if ((ec = detail::enter_socket_call("zio::net stream write_some"))) return 0;
+  if (buffers.total_size() == 0) return 0;
+  const std::size_t n = detail::try_write_some(socket_, buffers, ec);
+  if (!detail::would_block(ec)) return n;
+  return socket_.async_write_some(buffers, detail::fiber_token(ec, write_limit_));
+}
+
+template <typename Protocol>
+std::size_t BasicStream<Protocol>::read_exact(boost::asio::mutable_buffer buffer, error_code& ec) {
+  std::size_t done = 0;
+  ec.clear();
+  while (done < buffer.size() && !ec) done += read_some(buffer + done, ec);
+  return done;
+}
+
+template <typename Protocol>
+void BasicStream<Protocol>::read_exact(boost::asio::mutable_buffer buffer) {
+  error_code ec;
+  read_exact(buffer, ec);
+  if (ec) throw_error(ec, "read_exact");
+}
+
+template <typename Protocol>
+std::size_t BasicStream<Protocol>::write_all(boost::asio::const_buffer buffer, error_code& ec) {
+  std::size_t done = 0;
+  ec.clear();
+  while (done < buffer.size() && !ec) done += write_some(buffer + done, ec);
+  return done;
+}
+
+template <typename Protocol>
+void BasicStream<Protocol>::write_all(boost::asio::const_buffer buffer) {
+  error_code ec;
+  write_all(buffer, ec);
+  if (ec) throw_error(ec, "write_all");
+}
+
+template <typename Protocol>
+void BasicStream<Protocol>::shutdown(Shutdown what, error_code& ec) noexcept {
+  using Base = boost::asio::socket_base;
+  const auto how = what == Shutdown::read ? Base::shutdown_receive
+                   : what == Shutdown::write ? Base::shutdown_send
+                                             : Base::shutdown_both;
+  socket_.shutdown(how, ec);
+}
+
+template <typename Protocol>
+void BasicStream<Protocol>::shutdown(Shutdown what) {
+  error_code ec;
+  shutdown(what, ec);
+  if (ec) throw_error(ec, "shutdown");
+}
+
+template <typename Protocol>
+void BasicStream<Protocol>::close(error_code& ec) noexcept {
+  socket_.close(ec);
+}
+
+template <typename Protocol>
+void BasicStream<Protocol>::close() {
+  error_code ec;
+  close(ec);
+  if (ec) throw_error(ec, "close");
+}
+
+
+template class BasicStream<boost::asio::ip::tcp>;
+template class BasicStream<boost::asio::local::stream_protocol>;
+
+}  // namespace zio::net
+
+namespace zio::detail {
+
+template <typename Protocol>
+void teardown_stream(net::BasicStream<Protocol>& stream, error_code& ec) {
+  stream.shutdown(net::Shutdown::write, ec);
+  if (ec == boost::asio::error::not_connected) ec.clear();  // the peer already closed
+  // Wait for the peer's close (eof) so it sees a clean shutdown, not a reset.
+  char discard[2048];
+  while (!ec) stream.read_some(boost::asio::buffer(discard), ec);
+  if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) ec.clear();
+  error_code ignored;
+  stream.close(ignored);
+}
+
+template void teardown_stream(net::BasicStream<boost::asio::ip::tcp>&, error_code&);
+template void teardown_stream(net::BasicStream<boost::asio::local::stream_protocol>&, error_code&);
+
+}  // namespace zio::detail

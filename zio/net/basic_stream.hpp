@@ -1,0 +1,124 @@
+#pragma once
+/// The connected stream socket behind zio::net::TcpStream and UnixStream.
+#include <zio/detail/buffer_list.hpp>
+#include <zio/error.hpp>
+#include <zio/net/io_deadline.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/socket_base.hpp>
+
+#include <cstddef>
+
+namespace zio::net {
+
+/// Which direction(s) shutdown() ends.
+enum class Shutdown { read, write, both };
+
+/// A connected stream socket whose calls block only the calling fiber.
+///
+/// Models Asio's SyncReadStream and SyncWriteStream (both overload forms), so asio::read,
+/// asio::write, asio::read_until and Beast's synchronous HTTP and WebSocket code run on it
+/// unchanged. read_some() reports the end of the stream as boost::asio::error::eof.
+///
+/// Each call first tries the system call without waiting and waits on the executor's reactor
+/// only when it would block. Every call is cancellable: a fiber cancel (or its with_timeout)
+/// makes it fail with Canceled / errc::canceled, and a passed read or write limit
+/// (set_read_timeout, set_read_deadline, ...) with errc::timed_out; no data is lost or
+/// half-transferred by an interrupted call, and the stream stays usable.
+///
+/// One fiber may read while another writes. To wake a fiber blocked in a read from another
+/// fiber, call shutdown(Shutdown::read) (or both): the read returns eof. Calls are fiber only
+/// (they throw NotInFiber on a plain thread).
+template <typename Protocol>
+class BasicStream {
+ public:
+  using protocol_type = Protocol;
+  using socket_type = typename Protocol::socket;
+  using endpoint_type = typename Protocol::endpoint;
+  using executor_type = typename socket_type::executor_type;
+
+  BasicStream(BasicStream&&) noexcept = default;
+  BasicStream& operator=(BasicStream&&) noexcept = default;
+
+  /// Reads at least one byte (unless `buffers` is empty); throws system_error (eof at the end).
+  template <typename MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers) {
+    error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    if (ec) throw_error(ec, "read_some");
+    return n;
+  }
+  template <typename MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers, error_code& ec) {
+    return read_some_list(detail::MutableBufferList(buffers), ec);
+  }
+
+  /// Writes at least one byte (unless `buffers` is empty).
+  template <typename ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers) {
+    error_code ec;
+    const std::size_t n = write_some(buffers, ec);
+    if (ec) throw_error(ec, "write_some");
+    return n;
+  }
+  template <typename ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers, error_code& ec) {
+    return write_some_list(detail::ConstBufferList(buffers), ec);
+  }
+
+  /// Fills `buffer` completely; eof if the stream ends first. Returns the bytes read (all of
+  /// them, or fewer with `ec` set).
+  void read_exact(boost::asio::mutable_buffer buffer);
+  std::size_t read_exact(boost::asio::mutable_buffer buffer, error_code& ec);
+  /// Writes all of `buffer`. Returns the bytes written (all, or fewer with `ec` set).
+  void write_all(boost::asio::const_buffer buffer);
+  std::size_t write_all(boost::asio::const_buffer buffer, error_code& ec);
+
+  /// Ends reading, writing or both (the peer reads eof after Shutdown::write).
+  void shutdown(Shutdown what);
+  void shutdown(Shutdown what, error_code& ec) noexcept;
+  /// Closes the socket; further calls fail with bad_descriptor.
+  void close();
+  void close(error_code& ec) noexcept;
+  bool is_open() const noexcept { return socket_.is_open(); }
+
+  /// Limits every later read (write) call to `timeout`; zero removes the limit.
+  void set_read_timeout(std::chrono::steady_clock::duration timeout) noexcept { read_limit_.set_timeout(timeout); }
+  void set_write_timeout(std::chrono::steady_clock::duration timeout) noexcept { write_limit_.set_timeout(timeout); }
+  /// Reads (writes) fail with errc::timed_out once `deadline` passed; time_point::max() removes it.
+  void set_read_deadline(std::chrono::steady_clock::time_point deadline) noexcept { read_limit_.set_deadline(deadline); }
+  void set_write_deadline(std::chrono::steady_clock::time_point deadline) noexcept { write_limit_.set_deadline(deadline); }
+
+  executor_type get_executor() noexcept { return socket_.get_executor(); }
+  /// The Asio socket, for options zio does not wrap. It is in non-blocking mode; leave it so.
+  socket_type& socket() noexcept { return socket_; }
+  int native_handle() noexcept { return socket_.native_handle(); }
+
+ protected:
+  /// Takes an open socket (or a closed one, for a failed connect) and makes it non-blocking.
+  explicit BasicStream(socket_type socket);
+  ~BasicStream() = default;
+
+  [[noreturn]] static void throw_error(const error_code& ec, const char* operation);
+
+  socket_type socket_;
+
+ private:
+  std::size_t read_some_list(const detail::MutableBufferList& buffers, error_code& ec);
+  std::size_t write_some_list(const detail::ConstBufferList& buffers, error_code& ec);
+
+  IoDeadline read_limit_;
+  IoDeadline write_limit_;
+};
+
+extern template class BasicStream<boost::asio::ip::tcp>;
+extern template class BasicStream<boost::asio::local::stream_protocol>;
+
+}  // namespace zio::net
+
+namespace zio::detail {
+/// Beast's WebSocket teardown for zio streams (see TcpStream's teardown).
+template <typename Protocol>
+void teardown_stream(net::BasicStream<Protocol>& stream, error_code& ec);
+}  // namespace zio::detail
