@@ -1,7 +1,12 @@
 #pragma once
 /// zio: Go-style stackful fibers and async I/O over Boost.Asio. The umbrella header.
 #include <zio/error.hpp>
+#include <zio/fs.hpp>
+#include <zio/io/buffered_reader.hpp>
+#include <zio/io/buffered_writer.hpp>
+#include <zio/io/stream_buf.hpp>
 #include <zio/io/use_fiber.hpp>
+#include <zio/net.hpp>
 #include <zio/runtime/blocking.hpp>
 #include <zio/runtime/join_handle.hpp>
 #include <zio/runtime/runtime.hpp>
@@ -9,5 +14,6 @@
 #include <zio/runtime/task_group.hpp>
 #include <zio/runtime/this_task.hpp>
 #include <zio/runtime/timeout.hpp>
+#include <zio/signal/signal_set.hpp>
 #include <zio/sync.hpp>
 #include <zio/version.hpp>

@@ -89,8 +89,10 @@ TEST_CASE("Beast's synchronous WebSocket stream runs on zio streams", "[net][bea
 
 TEST_CASE("asio::read, asio::write and read_until work on zio streams", "[net][asio]") {
   run_in_runtime(1, [] {
-    auto [a, b] = net::UnixStream::pair();
-    auto writer = spawn([&a = a] {
+    auto ends = net::UnixStream::pair();
+    auto& a = ends.first;
+    auto& b = ends.second;
+    auto writer = spawn([&a] {
       boost::asio::write(a, boost::asio::buffer(std::string_view("line one\nline two\nrest")));
       a.shutdown(net::Shutdown::write);
     });

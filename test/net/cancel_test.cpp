@@ -70,7 +70,9 @@ TEST_CASE("A connect that cannot complete times out and is cancellable", "[net][
 TEST_CASE("A blocked read is cancelled without losing data", "[net][cancel]") {
   const std::size_t executors = GENERATE(1, 4);
   run_in_runtime(executors, [] {
-    auto [a, b] = zio::test::tcp_pair();
+    auto ends = zio::test::tcp_pair();
+    auto& a = ends.first;
+    auto& b = ends.second;
     char buffer[8];
     auto blocked = spawn([&b, &buffer] { return b.read_some(boost::asio::buffer(buffer)); });
     blocked.cancel();
@@ -83,7 +85,9 @@ TEST_CASE("A blocked read is cancelled without losing data", "[net][cancel]") {
 
 TEST_CASE("Read limits: timeout and deadline report timed_out and the stream stays usable", "[net][cancel]") {
   run_in_runtime(1, [] {
-    auto [a, b] = zio::test::tcp_pair();
+    auto ends = zio::test::tcp_pair();
+    auto& a = ends.first;
+    auto& b = ends.second;
     char buffer[8];
     error_code ec;
     b.set_read_timeout(20ms);
@@ -107,7 +111,9 @@ TEST_CASE("Read limits: timeout and deadline report timed_out and the stream sta
 TEST_CASE("A write blocked on a full peer is cancelled, or times out", "[net][cancel]") {
   const std::size_t executors = GENERATE(1, 4);
   run_in_runtime(executors, [] {
-    auto [a, b] = zio::test::tcp_pair();
+    auto ends = zio::test::tcp_pair();
+    auto& a = ends.first;
+    auto& b = ends.second;
     const auto chunk = zio::test::pattern(1 << 20);
     a.set_write_timeout(50ms);
     error_code ec;

@@ -109,13 +109,15 @@ TEST_CASE("Unix datagrams: bound, unbound, pairs, truncation", "[net][unix]") {
     CHECK(std::string_view(buffer, n) == "hello");
     CHECK(from.empty());
 
-    auto [a, b] = net::UnixDatagram::pair();
+    auto ends = net::UnixDatagram::pair();
+    auto& a = ends.first;
+    auto& b = ends.second;
     a.send(boost::asio::buffer(std::string_view("a long datagram")));
     char small[6];
     error_code ec;
     CHECK(b.receive(boost::asio::buffer(small), ec) == sizeof small);
     CHECK(ec == boost::asio::error::message_size);
-    auto waiter = spawn([&b = b] {
+    auto waiter = spawn([&b] {
       char got[8];
       return std::string(got, b.receive(boost::asio::buffer(got)));
     });
@@ -126,7 +128,9 @@ TEST_CASE("Unix datagrams: bound, unbound, pairs, truncation", "[net][unix]") {
 
 TEST_CASE("Unix stream pairs carry data both ways", "[net][unix]") {
   run_in_runtime(1, [] {
-    auto [a, b] = net::UnixStream::pair();
+    auto ends = net::UnixStream::pair();
+    auto& a = ends.first;
+    auto& b = ends.second;
     a.write_all(boost::asio::buffer(std::string_view("ab")));
     char got[2];
     b.read_exact(boost::asio::buffer(got));

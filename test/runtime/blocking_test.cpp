@@ -118,6 +118,21 @@ TEST_CASE("The pool never runs more jobs at once than its size", "[runtime][bloc
   });
 }
 
+TEST_CASE("A job queued behind a blocking one gets its own thread", "[runtime][blocking]") {
+  Runtime rt({.executors = 1, .blocking_threads = 4});
+  rt.block_on([] {
+    run_blocking([] {});  // leaves one idle thread behind
+    ResetEvent release;
+    // Queued back to back: the first blocks until the second has finished, so the second must
+    // not wait for the thread the first took.
+    auto first = spawn_blocking([&release] { release.wait(); });
+    auto second = spawn_blocking([] { return 2; });
+    CHECK(second.join() == 2);
+    release.set();
+    first.join();
+  });
+}
+
 TEST_CASE("Idle pool threads retire after the keep-alive", "[runtime][blocking]") {
   Runtime rt({.executors = 1, .blocking_keep_alive = 20ms});
   rt.block_on([] {

@@ -27,8 +27,11 @@ void BlockingPool::submit(TaskBase& job) noexcept {
     job.finish_unstarted(std::current_exception());
     return;
   }
-  if (idle_ > 0 || threads_ >= max_threads_) {
-    // An idle thread takes it, or a busy one will when it finishes its job.
+  // Enough idle threads for every queued job: one of them takes it. A woken thread counts as
+  // idle until it runs, so compare with the queue, not with zero: otherwise two jobs queued
+  // back to back could both go to one thread, and the second would wait behind the first,
+  // however long that blocks, while the pool still had room for another thread.
+  if (queue_.size() <= idle_ || threads_ >= max_threads_) {
     work_ready_.notify_one();
     return;
   }

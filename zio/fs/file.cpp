@@ -1,0 +1,343 @@
+// zio::fs::File on the blocking pool.
+//
+// Every system call runs as a pool job (pool::call), and each job owns what it touches (see
+// pool_call.hpp): the descriptor through a shared_ptr copy, a read's buffer, a write's copy of
+// the data. The calling fiber only copies in before the job and out after it succeeded, so a
+// cancelled fiber can return while its job is still blocked in the kernel.
+//
+// errno is read inside the jobs, on plain pool threads: a fiber never reads errno across a
+// suspension (see DESIGN.md, "TLS caching").
+#include <zio/fs/file.hpp>
+
+#include <zio/fs/pool_call.hpp>
+
+#include <boost/asio/error.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+namespace zio::detail {
+
+/// Owns one descriptor; the last owner (the File, or a pool job still using it) closes it.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);  // Linux frees the descriptor even on EINTR: never retry
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+
+  int get() const noexcept { return fd_; }
+  /// Gives up ownership; the caller closes.
+  int release() noexcept { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace zio::detail
+
+namespace zio::fs {
+namespace {
+
+using zio::detail::FileDescriptor;
+
+error_code errno_code(int error) noexcept { return {error, boost::system::system_category()}; }
+
+/// What an open job hands back. Owning the descriptor in a shared_ptr from the start means a
+/// result dropped by a cancelled caller closes it.
+struct Opened {
+  std::shared_ptr<FileDescriptor> fd;
+  int error = 0;
+};
+
+struct Transferred {
+  std::unique_ptr<char[]> data;  // a read's bytes; the job's own buffer
+  std::size_t n = 0;
+  int error = 0;
+};
+
+/// The open(2) flags for `options`, or invalid_argument for a combination that makes no sense.
+bool open_flags(const OpenOptions& options, int& flags) noexcept {
+  const bool writes = options.write || options.append;
+  if (!options.read && !writes) return false;
+  if (options.truncate && !writes) return false;
+  flags = O_CLOEXEC | (options.read && writes ? O_RDWR : writes ? O_WRONLY : O_RDONLY);
+  if (options.append) flags |= O_APPEND;
+  if (options.truncate) flags |= O_TRUNC;
+  if (options.create || options.exclusive) flags |= O_CREAT;
+  if (options.exclusive) flags |= O_EXCL;
+  return true;
+}
+
+/// Opens `path` on the pool; nullptr with `ec` set on failure.
+std::shared_ptr<FileDescriptor> open_file(const char* call, const std::filesystem::path& path,
+                                          const OpenOptions& options, error_code& ec) {
+  int flags = 0;
+  if (!open_flags(options, flags)) {
+    zio::detail::TaskBase::current_or_throw(call);
+    ec = make_error_code(boost::system::errc::invalid_argument);
+    return {};
+  }
+  auto opened = pool::call(call, ec, [path = path.string(), flags, mode = options.permissions] {
+    Opened result;
+    int fd;
+    do {
+      fd = ::open(path.c_str(), flags, static_cast<mode_t>(mode));
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+      result.error = errno;
+    } else {
+      result.fd = std::make_shared<FileDescriptor>(fd);
+    }
+    return result;
+  });
+  if (!opened) return nullptr;
+  if (opened->error) {
+    ec = errno_code(opened->error);
+    return nullptr;
+  }
+  ec.clear();
+  return std::move(opened->fd);
+}
+
+}  // namespace
+
+File::File() noexcept = default;
+File::~File() = default;  // the last owner of the descriptor closes it
+File::File(File&& other) noexcept = default;
+File& File::operator=(File&& other) noexcept = default;
+
+File::File(std::shared_ptr<zio::detail::FileDescriptor> fd, std::string path) noexcept
+    : fd_(std::move(fd)), path_(std::move(path)) {}
+
+File File::open(const std::filesystem::path& path, const OpenOptions& options, error_code& ec) {
+  auto fd = open_file("zio::fs::File::open", path, options, ec);
+  if (!fd) return {};
+  return File(std::move(fd), path.string());
+}
+
+File File::open(const std::filesystem::path& path, const OpenOptions& options) {
+  error_code ec;
+  File file = open(path, options, ec);
+  if (ec) pool::fail(ec, "zio::fs::File::open", path.string());
+  return file;
+}
+
+File File::open(const std::filesystem::path& path, error_code& ec) { return open(path, {.read = true}, ec); }
+File File::open(const std::filesystem::path& path) { return open(path, {.read = true}); }
+
+File File::create(const std::filesystem::path& path, error_code& ec) {
+  auto fd = open_file("zio::fs::File::create", path, {.write = true, .create = true, .truncate = true}, ec);
+  if (!fd) return {};
+  return File(std::move(fd), path.string());
+}
+
+File File::create(const std::filesystem::path& path) {
+  error_code ec;
+  File file = create(path, ec);
+  if (ec) pool::fail(ec, "zio::fs::File::create", path.string());
+  return file;
+}
+
+void File::fail(const error_code& ec, const char* operation) const {
+  pool::fail(ec, (std::string("zio::fs::File::") + operation).c_str(), path_);
+}
+
+int File::native_handle() const noexcept { return fd_ ? fd_->get() : -1; }
+
+std::size_t File::read_list(const zio::detail::MutableBufferList& buffers, std::optional<std::uint64_t> offset,
+                            error_code& ec) {
+  const char* call = offset ? "zio::fs::File::read_some_at" : "zio::fs::File::read_some";
+  if (buffers.total_size() == 0 || !fd_) {
+    zio::detail::TaskBase::current_or_throw(call);
+    if ((ec = zio::detail::enter_blocking_call())) return 0;
+    if (!fd_) ec = boost::asio::error::bad_descriptor;
+    return 0;
+  }
+  const std::size_t want = std::min(buffers.total_size(), pool::max_transfer);
+  // The job reads into its own buffer: if this fiber is cancelled, it returns while the job
+  // may still be in read(2), and `buffers` may be gone by the time the job ends.
+  auto done = pool::call(call, ec, [fd = fd_, want, offset] {
+    Transferred result;
+    result.data.reset(new char[want]);
+    ssize_t n;
+    do {
+      n = offset ? ::pread(fd->get(), result.data.get(), want, static_cast<off_t>(*offset))
+                 : ::read(fd->get(), result.data.get(), want);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      result.error = errno;
+    } else {
+      result.n = static_cast<std::size_t>(n);
+    }
+    return result;
+  });
+  if (!done) return 0;
+  if (done->error) {
+    ec = errno_code(done->error);
+    return 0;
+  }
+  if (done->n == 0) {
+    ec = boost::asio::error::eof;  // as a socket reports it, so asio::read stops there
+    return 0;
+  }
+  ec.clear();
+  return boost::asio::buffer_copy(buffers, boost::asio::const_buffer(done->data.get(), done->n));
+}
+
+std::size_t File::write_list(const zio::detail::ConstBufferList& buffers, std::optional<std::uint64_t> offset,
+                             error_code& ec) {
+  const char* call = offset ? "zio::fs::File::write_some_at" : "zio::fs::File::write_some";
+  if (buffers.total_size() == 0 || !fd_) {
+    zio::detail::TaskBase::current_or_throw(call);
+    if ((ec = zio::detail::enter_blocking_call())) return 0;
+    if (!fd_) ec = boost::asio::error::bad_descriptor;
+    return 0;
+  }
+  // The job writes its own copy: a cancelled caller may reuse or free `buffers` at once.
+  const std::size_t want = std::min(buffers.total_size(), pool::max_transfer);
+  std::unique_ptr<char[]> copy(new char[want]);
+  boost::asio::buffer_copy(boost::asio::mutable_buffer(copy.get(), want), buffers);
+  auto done = pool::call(call, ec, [fd = fd_, data = std::move(copy), want, offset] {
+    Transferred result;
+    ssize_t n;
+    do {
+      n = offset ? ::pwrite(fd->get(), data.get(), want, static_cast<off_t>(*offset))
+                 : ::write(fd->get(), data.get(), want);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      result.error = errno;
+    } else {
+      result.n = static_cast<std::size_t>(n);
+    }
+    return result;
+  });
+  if (!done) return 0;
+  if (done->error) {
+    ec = errno_code(done->error);
+    return 0;
+  }
+  ec.clear();
+  return done->n;
+}
+
+std::size_t File::read_exact_at(std::uint64_t offset, boost::asio::mutable_buffer buffer, error_code& ec) {
+  std::size_t done = 0;
+  ec.clear();
+  while (done < buffer.size() && !ec) done += read_some_at(offset + done, buffer + done, ec);
+  return done;
+}
+
+void File::read_exact_at(std::uint64_t offset, boost::asio::mutable_buffer buffer) {
+  error_code ec;
+  read_exact_at(offset, buffer, ec);
+  if (ec) fail(ec, "read_exact_at");
+}
+
+std::size_t File::write_all(boost::asio::const_buffer buffer, error_code& ec) {
+  std::size_t done = 0;
+  ec.clear();
+  while (done < buffer.size() && !ec) done += write_some(buffer + done, ec);
+  return done;
+}
+
+void File::write_all(boost::asio::const_buffer buffer) {
+  error_code ec;
+  write_all(buffer, ec);
+  if (ec) fail(ec, "write_all");
+}
+
+std::size_t File::write_all_at(std::uint64_t offset, boost::asio::const_buffer buffer, error_code& ec) {
+  std::size_t done = 0;
+  ec.clear();
+  while (done < buffer.size() && !ec) done += write_some_at(offset + done, buffer + done, ec);
+  return done;
+}
+
+void File::write_all_at(std::uint64_t offset, boost::asio::const_buffer buffer) {
+  error_code ec;
+  write_all_at(offset, buffer, ec);
+  if (ec) fail(ec, "write_all_at");
+}
+
+std::uint64_t File::size(error_code& ec) {
+  if (!fd_) {
+    zio::detail::TaskBase::current_or_throw("zio::fs::File::size");
+    ec = boost::asio::error::bad_descriptor;
+    return 0;
+  }
+  struct Sized {
+    std::uint64_t size = 0;
+    int error = 0;
+  };
+  auto done = pool::call("zio::fs::File::size", ec, [fd = fd_] {
+    Sized result;
+    struct ::stat st {};
+    if (::fstat(fd->get(), &st) != 0) {
+      result.error = errno;
+    } else {
+      result.size = static_cast<std::uint64_t>(st.st_size);
+    }
+    return result;
+  });
+  if (!done) return 0;
+  if (done->error) {
+    ec = errno_code(done->error);
+    return 0;
+  }
+  return done->size;
+}
+
+std::uint64_t File::size() {
+  error_code ec;
+  const std::uint64_t n = size(ec);
+  if (ec) fail(ec, "size");
+  return n;
+}
+
+void File::sync(error_code& ec) {
+  if (!fd_) {
+    zio::detail::TaskBase::current_or_throw("zio::fs::File::sync");
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
+  auto error = pool::call("zio::fs::File::sync", ec, [fd = fd_] {
+    int result;
+    do {
+      result = ::fsync(fd->get());
+    } while (result != 0 && errno == EINTR);
+    return result == 0 ? 0 : errno;
+  });
+  if (error && *error) ec = errno_code(*error);
+}
+
+void File::sync() {
+  error_code ec;
+  sync(ec);
+  if (ec) fail(ec, "sync");
+}
+
+void File::close(error_code& ec) noexcept {
+  ec.clear();
+  auto fd = std::move(fd_);
+  // Sole owner: close here and report the error. Otherwise a cancelled call's job still uses
+  // the descriptor and closes it when it ends (releasing our share is all we may do).
+  if (fd && fd.use_count() == 1) {
+    if (::close(fd->release()) != 0 && errno != EINTR) ec = errno_code(errno);
+  }
+}
+
+void File::close() {
+  error_code ec;
+  close(ec);
+  if (ec) fail(ec, "close");
+}
+
+}  // namespace zio::fs
