@@ -1,4 +1,5 @@
-// zio::fs: File and the path operations, on the blocking-pool backend.
+// zio::fs: File and the path operations. File's tests run on both backends: io_uring (when
+// built with it and the kernel allows it) and the blocking pool.
 #include <zio/fs/file.hpp>
 
 #include "fs/fs_support.hpp"
@@ -35,11 +36,47 @@ static_assert(!std::is_copy_constructible_v<fs::File> && std::is_nothrow_move_co
 
 using zio::test::TempDir;
 using zio::test::checksum;
+using zio::test::expect_io_uring;
+using zio::test::file_runtime;
 using zio::test::open_fifo_writer;
 using zio::test::pattern;
 
-TEST_CASE("File: 64 MiB written and read back with the same checksum", "[fs][file]") {
+TEST_CASE("File: uses io_uring when asked and the kernel allows it, else the pool", "[fs][file]") {
+  const bool io_uring = GENERATE(true, false);
   const std::size_t executors = GENERATE(1, 4);
+  CAPTURE(io_uring, executors);
+  const bool expected = expect_io_uring(io_uring);
+  TempDir dir;
+  bool opened_uses = !expected;
+  bool created_uses = !expected;
+  bool closed_uses = true;
+  std::string contents;
+  Runtime rt(file_runtime(executors, io_uring));
+  rt.block_on([&] {
+    fs::File out = fs::File::create(dir / "f");
+    created_uses = out.uses_io_uring();
+    out.write_all(asio::buffer(std::string_view("via the chosen backend")));
+    out.close();
+    closed_uses = out.uses_io_uring();
+    fs::File in = fs::File::open(dir / "f");
+    opened_uses = in.uses_io_uring();
+    contents.resize(64);
+    error_code ec;
+    contents.resize(asio::read(in, asio::buffer(contents), ec));
+  });
+  CHECK(created_uses == expected);
+  CHECK(opened_uses == expected);
+  CHECK_FALSE(closed_uses);
+  CHECK(contents == "via the chosen backend");
+}
+
+TEST_CASE("File: 64 MiB written and read back with the same checksum", "[fs][file]") {
+  const bool io_uring = GENERATE(true, false);
+  const std::size_t executors = GENERATE(1, 4);
+  CAPTURE(io_uring, executors);
+  const bool ring = expect_io_uring(io_uring);
+  bool used_out = !ring;
+  bool used_in = !ring;
   TempDir dir;
   const stdfs::path path = dir / "big";
   constexpr std::size_t size = std::size_t{64} << 20;
@@ -49,13 +86,16 @@ TEST_CASE("File: 64 MiB written and read back with the same checksum", "[fs][fil
   std::uint64_t read_size = 0;
   std::uint64_t reported_size = 0;
   error_code end;
-  run_in_runtime(executors, [&] {
+  Runtime rt(file_runtime(executors, io_uring));
+  rt.block_on([&] {
     fs::File out = fs::File::create(path);
+    used_out = out.uses_io_uring();
     out.write_all(asio::buffer(data));
     out.sync();
     out.close();
 
     fs::File in = fs::File::open(path);
+    used_in = in.uses_io_uring();
     reported_size = in.size();
     std::vector<char> chunk(3 << 20);  // not a multiple of the pool's 1 MiB transfers
     std::uint64_t hash = 14695981039346656037ull;
@@ -67,6 +107,8 @@ TEST_CASE("File: 64 MiB written and read back with the same checksum", "[fs][fil
     }
     read_back = hash;
   });
+  CHECK(used_out == ring);
+  CHECK(used_in == ring);
   CHECK(end == asio::error::eof);
   CHECK(reported_size == size);
   CHECK(read_size == size);
@@ -74,10 +116,16 @@ TEST_CASE("File: 64 MiB written and read back with the same checksum", "[fs][fil
 }
 
 TEST_CASE("File: positional reads and writes leave the file position alone", "[fs][file]") {
+  const bool io_uring = GENERATE(true, false);
   const std::size_t executors = GENERATE(1, 4);
+  CAPTURE(io_uring, executors);
+  const bool expected = expect_io_uring(io_uring);
+  bool used = !expected;
   TempDir dir;
-  run_in_runtime(executors, [&] {
+  Runtime rt(file_runtime(executors, io_uring));
+  rt.block_on([&] {
     fs::File file = fs::File::open(dir / "f", {.read = true, .write = true, .create = true});
+    used = file.uses_io_uring();
     file.write_all_at(0, asio::buffer(std::string_view("hello world")));
     CHECK(file.write_some_at(6, asio::buffer(std::string_view("WORLD"))) == 5);
     file.write_all_at(20, asio::buffer(std::string_view("tail")));  // leaves a hole of zeros
@@ -108,21 +156,63 @@ TEST_CASE("File: positional reads and writes leave the file position alone", "[f
     std::string via_asio(11, '?');
     CHECK(asio::read_at(file, 0, asio::buffer(via_asio)) == 11);
     CHECK(via_asio == "hello WORLD");
+
+    // The plain calls share the kernel's file position: a write goes on where the read ended.
+    CHECK(file.write_some(asio::buffer(std::string_view("_"))) == 1);
+    std::string after(7, '?');
+    file.read_exact_at(0, asio::buffer(after));
+    CHECK(after == "hello_W");
+    CHECK(::lseek(file.native_handle(), 0, SEEK_CUR) == 6);
   });
+  CHECK(used == expected);
+}
+
+TEST_CASE("File: fibers on every executor read one file at many offsets", "[fs][file]") {
+  const bool io_uring = GENERATE(true, false);
+  CAPTURE(io_uring);
+  TempDir dir;
+  constexpr std::size_t chunk = 128 << 10;
+  constexpr int chunks = 32;
+  const std::vector<char> data = pattern(chunk * chunks, 9);
+  std::atomic<int> good{0};
+  Runtime rt(file_runtime(4, io_uring));
+  rt.block_on([&] {
+    fs::write_file(dir / "f", std::string(data.begin(), data.end()));
+    // Opened on one executor, read by fibers that may run (and migrate) on all of them.
+    fs::File file = fs::File::open(dir / "f");
+    std::vector<JoinHandle<void>> readers;
+    for (int i = 0; i < chunks; ++i) {
+      readers.push_back(spawn([&, i] {
+        std::vector<char> got(chunk);
+        for (int round = 0; round < 4; ++round) {
+          const std::size_t at = chunk * static_cast<std::size_t>((i + round) % chunks);
+          file.read_exact_at(at, asio::buffer(got));
+          good += std::equal(got.begin(), got.end(), data.begin() + static_cast<std::ptrdiff_t>(at));
+          yield();
+        }
+      }));
+    }
+    for (auto& reader : readers) reader.join();
+  });
+  CHECK(good.load() == chunks * 4);
 }
 
 TEST_CASE("File: append mode writes at the end", "[fs][file]") {
+  const bool io_uring = GENERATE(true, false);
+  CAPTURE(io_uring);
   TempDir dir;
   std::string contents;
-  run_in_runtime(1, [&] {
+  Runtime rt(file_runtime(1, io_uring));
+  rt.block_on([&] {
     fs::write_file(dir / "log", "one\n");
     fs::File log = fs::File::open(dir / "log", {.append = true});
     log.write_all(asio::buffer(std::string_view("two\n")));
     asio::write(log, asio::buffer(std::string_view("three\n")));
+    log.write_all_at(0, asio::buffer(std::string_view("four\n")));  // Linux: O_APPEND wins
     log.close();
     contents = fs::read_file(dir / "log");
   });
-  CHECK(contents == "one\ntwo\nthree\n");
+  CHECK(contents == "one\ntwo\nthree\nfour\n");
 }
 
 TEST_CASE("File: exclusive create fails when the file exists", "[fs][file]") {
@@ -168,9 +258,12 @@ TEST_CASE("File: opening a missing file names the call and the path", "[fs][file
 }
 
 TEST_CASE("File: read_some at the end reports eof, so asio::read and read_until work", "[fs][file]") {
+  const bool io_uring = GENERATE(true, false);
   const std::size_t executors = GENERATE(1, 4);
+  CAPTURE(io_uring, executors);
   TempDir dir;
-  run_in_runtime(executors, [&] {
+  Runtime rt(file_runtime(executors, io_uring));
+  rt.block_on([&] {
     fs::write_file(dir / "lines", "first\nsecond\nlast");
     fs::File file = fs::File::open(dir / "lines");
     std::string line;
@@ -201,8 +294,11 @@ TEST_CASE("File: read_some at the end reports eof, so asio::read and read_until 
 }
 
 TEST_CASE("File: closed and moved-from files fail with bad_descriptor", "[fs][file]") {
+  const bool io_uring = GENERATE(true, false);
+  CAPTURE(io_uring);
   TempDir dir;
-  run_in_runtime(1, [&] {
+  Runtime rt(file_runtime(1, io_uring));
+  rt.block_on([&] {
     fs::File file = fs::File::create(dir / "f");
     fs::File moved = std::move(file);
     CHECK_FALSE(file.is_open());
@@ -283,6 +379,10 @@ TEST_CASE("fs: stat, rename and remove", "[fs]") {
 }
 
 TEST_CASE("fs: 100 fibers read files while a ticker on the same executor keeps its pace", "[fs]") {
+  const bool io_uring = GENERATE(true, false);
+  CAPTURE(io_uring);
+  const bool expected = expect_io_uring(io_uring);
+  std::atomic<int> wrong_backend{0};
   TempDir dir;
   constexpr int files = 10;
   constexpr int readers = 100;
@@ -298,7 +398,7 @@ TEST_CASE("fs: 100 fibers read files while a ticker on the same executor keeps i
   int writer = -1;
   // A small pool: on a 2-core machine 64 busy helper threads would take the CPU from the
   // executor, which measures the machine, not whether the executor blocks.
-  Runtime rt({.executors = 1, .blocking_threads = 4});
+  Runtime rt({.executors = 1, .blocking_threads = 4, .io_uring_files = io_uring});
   rt.block_on([&] {
     std::vector<std::string> contents;
     for (int i = 0; i < files; ++i) {
@@ -306,9 +406,10 @@ TEST_CASE("fs: 100 fibers read files while a ticker on the same executor keeps i
       contents.emplace_back(data.begin(), data.end());
       fs::write_file(dir / std::to_string(i), contents.back());
     }
-    // One read stays blocked in read(2) for the whole run, as on a hung disk: it holds a pool
-    // thread, never the executor.
+    // One read stays blocked for the whole run, as on a hung disk: it holds a pool thread (or
+    // waits in the ring), never the executor.
     fs::File stuck_file = fs::File::open(fifo, {.read = true, .write = true});
+    wrong_backend += stuck_file.uses_io_uring() != expected;
     auto stuck = spawn([&] { stuck_file.read_some(asio::buffer(&stuck_byte, 1)); });
 
     std::atomic<bool> stop{false};
@@ -331,6 +432,7 @@ TEST_CASE("fs: 100 fibers read files while a ticker on the same executor keeps i
             good_reads += fs::read_file(dir / std::to_string(i)) == contents[i];
           } else {
             fs::File file = fs::File::open(dir / std::to_string(i));
+            wrong_backend += file.uses_io_uring() != expected;
             std::string data(file_size, '?');
             asio::read(file, asio::buffer(data));
             good_reads += data == contents[i];
@@ -350,6 +452,7 @@ TEST_CASE("fs: 100 fibers read files while a ticker on the same executor keeps i
   if (writer >= 0) ::close(writer);
   CAPTURE(total_ms, ticks, largest_gap_ms);
   CHECK(good_reads.load() == readers * rounds);
+  CHECK(wrong_backend.load() == 0);
   CHECK(stuck_byte == 'S');
   // A blocked executor shows up as most of the run in one gap; 50 ms leaves room for a loaded
   // 2-core machine and sanitizers (measured: a few ms).

@@ -1,6 +1,13 @@
 #pragma once
-// Helpers for the zio::fs tests: a temporary directory, test data, FIFO and descriptor helpers.
+// Helpers for the zio::fs tests: a temporary directory, test data, FIFO and descriptor helpers,
+// and the choice of File backend.
+#include <zio/runtime/runtime.hpp>
+
 #include <catch2/catch.hpp>
+
+#if defined(BOOST_ASIO_HAS_IO_URING)
+#include <liburing.h>
+#endif
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -18,6 +25,33 @@
 #include <vector>
 
 namespace zio::test {
+
+/// Whether a File opened in a runtime with `.io_uring_files = requested` must use io_uring:
+/// zio was built with it and the kernel allows a ring, probed here on its own (not through
+/// zio's probe, which is what is being tested). WARNs when io_uring was requested but cannot
+/// be had, so a run on such a machine says that it tested the pool twice.
+inline bool expect_io_uring(bool requested) {
+  if (!requested) return false;
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  static const bool kernel_allows = [] {
+    ::io_uring ring{};
+    if (::io_uring_queue_init(2, &ring, 0) < 0) return false;
+    const bool current_position = (ring.features & IORING_FEAT_RW_CUR_POS) != 0;
+    ::io_uring_queue_exit(&ring);
+    return current_position;
+  }();
+  if (!kernel_allows) WARN("the kernel refuses io_uring: the io_uring case runs on the blocking pool");
+  return kernel_allows;
+#else
+  WARN("zio was built without io_uring (-Dio_uring=disabled or no liburing): the io_uring case runs on the pool");
+  return false;
+#endif
+}
+
+/// Options for a runtime with `executors` executors and the File backend `io_uring` asks for.
+inline RuntimeOptions file_runtime(std::size_t executors, bool io_uring) {
+  return {.executors = executors, .io_uring_files = io_uring};
+}
 
 /// A fresh directory under /tmp, removed with everything in it at the end of the test.
 class TempDir {

@@ -113,7 +113,6 @@ TEST_CASE("A write blocked on a full peer is cancelled, or times out", "[net][ca
   run_in_runtime(executors, [] {
     auto ends = zio::test::tcp_pair();
     auto& a = ends.first;
-    auto& b = ends.second;
     const auto chunk = zio::test::pattern(1 << 20);
     a.set_write_timeout(50ms);
     error_code ec;

@@ -1,17 +1,50 @@
-// zio::fs::File on the blocking pool.
+// zio::fs::File: io_uring (Asio's random_access_file) or the blocking pool.
 //
-// Every system call runs as a pool job (pool::call), and each job owns what it touches (see
-// pool_call.hpp): the descriptor through a shared_ptr copy, a read's buffer, a write's copy of
-// the data. The calling fiber only copies in before the job and out after it succeeded, so a
-// cancelled fiber can return while its job is still blocked in the kernel.
+// Backend choice, once per File, in File::make right after open(2) succeeded:
+//  1. zio built without BOOST_ASIO_HAS_IO_URING, or RuntimeOptions::io_uring_files false:
+//     the pool.
+//  2. Once per process, a probe ring (io_uring_queue_init) says whether the kernel allows
+//     io_uring at all (seccomp, kernel.io_uring_disabled, no CONFIG_IO_URING) and has
+//     IORING_FEAT_RW_CUR_POS (5.6), which read_some/write_some need for offset -1 (the kernel
+//     file position). Refused: the pool, logged once at info.
+//  3. A RingFile is made on the io_context of the opening executor; the first one there
+//     starts Asio's io_uring_service (its own ring, 16384 entries, an eventfd in epoll). If
+//     that throws (say RLIMIT_MEMLOCK on kernels before 5.12), the process stops trying:
+//     this and later files use the pool, logged once at info.
+//
+// io_uring path: the fiber awaits async_read_some_at/async_write_some_at with use_fiber, on
+// the caller's buffers. That is safe because use_fiber returns only after the operation
+// completed, also when cancelled (it emits a terminal cancellation, which Asio turns into
+// IORING_OP_ASYNC_CANCEL, and waits). Each call holds a copy of ring_ until then, so a
+// close() meanwhile cannot release the descriptor under the operation. RingFile never closes
+// the descriptor itself: it releases it from Asio, and FileDescriptor (which it shares) closes.
+//
+// Pool path: every system call runs as a pool job (pool::call), and each job owns what it
+// touches (see pool_call.hpp): the descriptor through a shared_ptr copy, a read's buffer, a
+// write's copy of the data. The calling fiber only copies in before the job and out after it
+// succeeded, so a cancelled fiber can return while its job is still blocked in the kernel.
+// open, size and sync take this path on both backends.
 //
 // errno is read inside the jobs, on plain pool threads: a fiber never reads errno across a
 // suspension (see DESIGN.md, "TLS caching").
 #include <zio/fs/file.hpp>
 
+#include <zio/detail/executor.hpp>
+#include <zio/detail/log.hpp>
+#include <zio/detail/runtime_core.hpp>
 #include <zio/fs/pool_call.hpp>
 
 #include <boost/asio/error.hpp>
+
+#if defined(BOOST_ASIO_HAS_IO_URING)
+#include <zio/io/use_fiber.hpp>
+
+#include <boost/asio/random_access_file.hpp>
+
+#include <liburing.h>
+
+#include <atomic>
+#endif
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -40,6 +73,31 @@ class FileDescriptor {
  private:
   int fd_;
 };
+
+#if defined(BOOST_ASIO_HAS_IO_URING)
+/// The io_uring side of an open descriptor: Asio's random_access_file on the io_context of
+/// the executor that opened it. Shares the FileDescriptor, which alone closes the descriptor.
+class RingFile {
+ public:
+  /// Throws system_error if the io_context's io_uring service cannot start.
+  RingFile(boost::asio::io_context& io, std::shared_ptr<FileDescriptor> fd)
+      : fd_(std::move(fd)), file_(io, fd_->get()) {}
+  ~RingFile() {
+    error_code ignored;
+    file_.release(ignored);  // leave the close to fd_
+  }
+  RingFile(const RingFile&) = delete;
+  RingFile& operator=(const RingFile&) = delete;
+
+  boost::asio::random_access_file& file() noexcept { return file_; }
+
+ private:
+  std::shared_ptr<FileDescriptor> fd_;  // declared first: outlives file_
+  boost::asio::random_access_file file_;
+};
+#else
+class RingFile {};
+#endif
 
 }  // namespace zio::detail
 
@@ -75,6 +133,36 @@ bool open_flags(const OpenOptions& options, int& flags) noexcept {
   if (options.exclusive) flags |= O_EXCL;
   return true;
 }
+
+#if defined(BOOST_ASIO_HAS_IO_URING)
+/// Set once an io_context's io_uring service failed to start: every later File uses the pool.
+std::atomic<bool> ring_failed{false};
+
+/// Step 2 of the backend choice (see the top of this file); the probe runs once per process.
+bool kernel_allows_io_uring() {
+  static const bool allowed = [] {
+    ::io_uring ring{};
+    const int result = ::io_uring_queue_init(2, &ring, 0);
+    if (result < 0) {
+      zio::detail::logger().info("zio::fs: the kernel refuses io_uring ({}); files use the blocking pool",
+                                 errno_code(-result).message());
+      return false;
+    }
+    const bool current_position = (ring.features & IORING_FEAT_RW_CUR_POS) != 0;
+    ::io_uring_queue_exit(&ring);
+    if (!current_position) {
+      zio::detail::logger().info("zio::fs: io_uring lacks IORING_FEAT_RW_CUR_POS; files use the blocking pool");
+      return false;
+    }
+    zio::detail::logger().debug("zio::fs: files use io_uring");
+    return true;
+  }();
+  return allowed && !ring_failed.load(std::memory_order_relaxed);
+}
+
+/// The kernel file position, as io_uring spells it for read/write (IORING_FEAT_RW_CUR_POS).
+constexpr std::uint64_t current_position = ~std::uint64_t{0};
+#endif
 
 /// Opens `path` on the pool; nullptr with `ec` set on failure.
 std::shared_ptr<FileDescriptor> open_file(const char* call, const std::filesystem::path& path,
@@ -117,10 +205,28 @@ File& File::operator=(File&& other) noexcept = default;
 File::File(std::shared_ptr<zio::detail::FileDescriptor> fd, std::string path) noexcept
     : fd_(std::move(fd)), path_(std::move(path)) {}
 
+File File::make(std::shared_ptr<zio::detail::FileDescriptor> fd, std::string path) {
+  File file(std::move(fd), std::move(path));
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  // open_file succeeded, so this runs in a fiber; no switch happens until the RingFile exists.
+  zio::detail::Executor* executor = zio::detail::Executor::current();
+  if (executor->core().options().io_uring_files && kernel_allows_io_uring()) {
+    try {
+      file.ring_ = std::make_shared<zio::detail::RingFile>(executor->io(), file.fd_);
+    } catch (const boost::system::system_error& e) {
+      if (!ring_failed.exchange(true)) {
+        zio::detail::logger().info("zio::fs: io_uring could not start ({}); files use the blocking pool", e.what());
+      }
+    }
+  }
+#endif
+  return file;
+}
+
 File File::open(const std::filesystem::path& path, const OpenOptions& options, error_code& ec) {
   auto fd = open_file("zio::fs::File::open", path, options, ec);
   if (!fd) return {};
-  return File(std::move(fd), path.string());
+  return make(std::move(fd), path.string());
 }
 
 File File::open(const std::filesystem::path& path, const OpenOptions& options) {
@@ -136,7 +242,7 @@ File File::open(const std::filesystem::path& path) { return open(path, {.read = 
 File File::create(const std::filesystem::path& path, error_code& ec) {
   auto fd = open_file("zio::fs::File::create", path, {.write = true, .create = true, .truncate = true}, ec);
   if (!fd) return {};
-  return File(std::move(fd), path.string());
+  return make(std::move(fd), path.string());
 }
 
 File File::create(const std::filesystem::path& path) {
@@ -161,6 +267,14 @@ std::size_t File::read_list(const zio::detail::MutableBufferList& buffers, std::
     if (!fd_) ec = boost::asio::error::bad_descriptor;
     return 0;
   }
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  if (ring_) {
+    // Into the caller's buffers: use_fiber returns only after the operation completed. The
+    // copy of ring_ keeps the descriptor registered until then, even past a close().
+    const std::shared_ptr<zio::detail::RingFile> ring = ring_;
+    return ring->file().async_read_some_at(offset.value_or(current_position), buffers, zio::use_fiber[ec]);
+  }
+#endif
   const std::size_t want = std::min(buffers.total_size(), pool::max_transfer);
   // The job reads into its own buffer: if this fiber is cancelled, it returns while the job
   // may still be in read(2), and `buffers` may be gone by the time the job ends.
@@ -201,6 +315,12 @@ std::size_t File::write_list(const zio::detail::ConstBufferList& buffers, std::o
     if (!fd_) ec = boost::asio::error::bad_descriptor;
     return 0;
   }
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  if (ring_) {
+    const std::shared_ptr<zio::detail::RingFile> ring = ring_;  // as in read_list
+    return ring->file().async_write_some_at(offset.value_or(current_position), buffers, zio::use_fiber[ec]);
+  }
+#endif
   // The job writes its own copy: a cancelled caller may reuse or free `buffers` at once.
   const std::size_t want = std::min(buffers.total_size(), pool::max_transfer);
   std::unique_ptr<char[]> copy(new char[want]);
@@ -326,6 +446,7 @@ void File::sync() {
 
 void File::close(error_code& ec) noexcept {
   ec.clear();
+  ring_.reset();  // first: it shares the descriptor (a call in flight keeps its own copy)
   auto fd = std::move(fd_);
   // Sole owner: close here and report the error. Otherwise a cancelled call's job still uses
   // the descriptor and closes it when it ends (releasing our share is all we may do).

@@ -14,6 +14,7 @@
 
 namespace zio::detail {
 class FileDescriptor;  // an open descriptor, closed when its last owner lets go
+class RingFile;        // the descriptor's io_uring side (Asio's random_access_file)
 }  // namespace zio::detail
 
 namespace zio::fs {
@@ -31,17 +32,29 @@ struct OpenOptions {
   unsigned permissions = 0666;  ///< mode bits of a created file, before the process umask
 };
 
-/// A file opened for reading and/or writing. Every call blocks only the calling fiber: the
-/// system calls (open, read, pread, write, pwrite, fstat, fsync) run on the runtime's blocking
-/// pool (see RuntimeOptions::blocking_threads) while the executor runs other fibers.
+/// A file opened for reading and/or writing. Every call blocks only the calling fiber while
+/// the executor runs other fibers. Two backends, chosen when the file is opened:
+///  - io_uring (zio built with the Meson option `io_uring`, RuntimeOptions::io_uring_files set
+///    and the kernel allowing a ring): reads and writes are asynchronous io_uring operations
+///    on the io_context of the executor that opened the file, straight into and out of the
+///    caller's buffers. read_some/write_some use and advance the kernel's file position
+///    (io_uring's offset -1), exactly as read(2)/write(2) do.
+///  - the blocking pool (see RuntimeOptions::blocking_threads) otherwise.
+/// open, fstat (size) and fsync always run on the blocking pool. uses_io_uring() tells which.
 ///
 /// Models Asio's SyncReadStream and SyncWriteStream (both overload forms) and the
 /// read_some_at/write_some_at of its random-access devices, so asio::read, asio::read_until,
 /// asio::write, asio::read_at and Beast's synchronous code run on it. read_some() reports the
 /// end of the file as boost::asio::error::eof, as a socket does.
 ///
-/// Cancellation: every call is cancellable. A fiber cancel (or its with_timeout) makes the call
-/// fail at once with Canceled / errc::canceled, even while the system call is still blocked
+/// Cancellation: every call is cancellable; it then fails with Canceled / errc::canceled
+/// (TimedOut under with_timeout). With io_uring, the operation is cancelled in the kernel
+/// (IORING_OP_ASYNC_CANCEL) and the call returns once it ended: a read blocked on a FIFO or
+/// pipe ends at once and consumes nothing; a read or write the kernel cannot interrupt (one
+/// already running on a hung network file system) is waited for. If it completed anyway, the
+/// call returns its result and the cancel stays pending for the fiber's next blocking call.
+///
+/// On the pool, the call fails at once, even while the system call is still blocked
 /// (a FIFO nobody writes, a hung network file system); the system call then finishes alone on
 /// its pool thread. That job never touches the caller's buffers: a read goes into the job's
 /// own buffer and is copied out only after a success, and a write sends a copy of the data.
@@ -50,13 +63,17 @@ struct OpenOptions {
 /// done, wholly or partly, after the call returned. The descriptor stays open until such a
 /// job ended, even past close().
 ///
-/// Each call transfers at most 1 MiB (the pool job's buffer), so read_some/write_some may
-/// transfer less than asked, which both allow; read_exact_at and the write_all calls loop.
+/// On the pool, each call transfers at most 1 MiB (the pool job's buffer), so
+/// read_some/write_some may transfer less than asked, which both allow; read_exact_at and the
+/// write_all calls loop. Either backend takes at most 16 buffers of a sequence per call.
 ///
 /// Thread-safety: one fiber at a time per File for calls that use the shared file position
 /// (read_some, write_some, write_all); positional calls (…_at), size() and sync() may run in
-/// several fibers at once. Move-only. Calls are fiber only (they throw NotInFiber on a plain
-/// thread); a call on a closed File fails with bad_descriptor.
+/// several fibers at once (with io_uring, Asio keeps one read and one write of a File in the
+/// kernel at a time and queues the others behind them). Move-only. Calls are fiber only (they
+/// throw NotInFiber on a plain thread); a call on a closed File fails with bad_descriptor.
+/// With io_uring, a File must be closed or destroyed before the Runtime it was opened in
+/// ends, as a socket must.
 class File {
  public:
   /// A closed file.
@@ -161,9 +178,14 @@ class File {
   int native_handle() const noexcept;
   /// The path the file was opened with (empty for a default-constructed File).
   const std::string& path() const noexcept { return path_; }
+  /// Whether reads and writes go through io_uring (true) or the blocking pool (false, also
+  /// when closed). See the class comment and RuntimeOptions::io_uring_files.
+  bool uses_io_uring() const noexcept { return ring_ != nullptr; }
 
  private:
   File(std::shared_ptr<zio::detail::FileDescriptor> fd, std::string path) noexcept;
+  /// Picks the backend for a freshly opened `fd` (fiber only, on the opening executor).
+  static File make(std::shared_ptr<zio::detail::FileDescriptor> fd, std::string path);
 
   std::size_t read_list(const zio::detail::MutableBufferList& buffers, std::optional<std::uint64_t> offset,
                         error_code& ec);
@@ -175,6 +197,10 @@ class File {
   // Shared with the pool jobs of calls in flight (see the class comment). Only the fiber
   // using the File touches this pointer.
   std::shared_ptr<zio::detail::FileDescriptor> fd_;
+  // Set when the io_uring backend is used; shares fd_ and is shared with the calls in flight
+  // (each holds a copy until its operation completed). Only the fiber using the File touches
+  // this pointer.
+  std::shared_ptr<zio::detail::RingFile> ring_;
   std::string path_;
 };
 

@@ -44,6 +44,10 @@ struct RuntimeOptions {
   std::size_t blocking_threads = 64;
   /// A blocking-pool thread without work for this long exits.
   std::chrono::milliseconds blocking_keep_alive{10'000};
+  /// Use io_uring for the reads and writes of zio::fs::File when zio was built with it (Meson
+  /// option `io_uring`) and the kernel allows it; else, or when false, they run on the
+  /// blocking pool. Decided when a File is opened; see File::uses_io_uring().
+  bool io_uring_files = true;
 };
 
 /// Owns executors (each a run queue plus one Asio io_context) and the fibers on them.
