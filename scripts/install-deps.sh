@@ -8,6 +8,7 @@ packages=(
   meson ninja-build pkg-config
   libboost1.81-dev libboost-context1.81-dev
   libspdlog-dev catch2 liburing-dev
+  chromium nodejs
 )
 if [ "${ZIO_EXTRA_PACKAGES:-}" != "" ]; then
   read -r -a extra <<<"$ZIO_EXTRA_PACKAGES"
@@ -20,13 +21,27 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+need_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages and not root; run as root or install: $*" >&2
+    exit 1
+  fi
+}
 
-echo "install-deps: installing ${missing[*]}" >&2
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: missing packages and not root; run as root or install: ${missing[*]}" >&2
-  exit 1
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  need_root "${missing[@]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# npm (the browser test fetches playwright-core with it): Debian's nodejs packages it
+# separately; a NodeSource nodejs, where a machine uses that repository, includes it and
+# conflicts with Debian's npm package. So install it only when the command is missing.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: installing npm" >&2
+  need_root npm
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi

@@ -99,6 +99,20 @@ for flavour in "${flavours[@]}"; do
       [ "$p" -ne 5 ] && [ "$f" -eq 0 ] && failed=$((failed + 1))
       echo "$consumer_out"
     fi
+    # The chat server's browser client in headless Chromium, beside a TCP client.
+    start=$SECONDS
+    browser_out=$(bash test/browser/run.sh build/release/examples/chat_server/chat_server 2>&1)
+    browser_rc=$?
+    p=$(grep -c '^PASS ' <<<"$browser_out")
+    f=$(grep -c '^FAIL ' <<<"$browser_out")
+    if [ "$browser_rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi  # died before its checks
+    passed=$((passed + p))
+    failed=$((failed + f))
+    printf '%-8s %-12s %4d passed %4d failed  (%ds)\n' "$flavour" "browser" "$p" "$f" $((SECONDS - start))
+    if [ "$f" -ne 0 ]; then
+      status=1
+      echo "$browser_out"
+    fi
   fi
 done
 

@@ -121,6 +121,22 @@ struct Transferred {
   int error = 0;
 };
 
+/// On a pool thread: runs one read or write system call, retrying EINTR, and keeps errno.
+template <typename SystemCall>
+Transferred transfer(SystemCall call) {
+  Transferred result;
+  ssize_t n;
+  do {
+    n = call();
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    result.error = errno;
+  } else {
+    result.n = static_cast<std::size_t>(n);
+  }
+  return result;
+}
+
 /// The open(2) flags for `options`, or invalid_argument for a combination that makes no sense.
 bool open_flags(const OpenOptions& options, int& flags) noexcept {
   const bool writes = options.write || options.append;
@@ -279,18 +295,12 @@ std::size_t File::read_list(const zio::detail::MutableBufferList& buffers, std::
   // The job reads into its own buffer: if this fiber is cancelled, it returns while the job
   // may still be in read(2), and `buffers` may be gone by the time the job ends.
   auto done = pool::call(call, ec, [fd = fd_, want, offset] {
-    Transferred result;
-    result.data.reset(new char[want]);
-    ssize_t n;
-    do {
-      n = offset ? ::pread(fd->get(), result.data.get(), want, static_cast<off_t>(*offset))
-                 : ::read(fd->get(), result.data.get(), want);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      result.error = errno;
-    } else {
-      result.n = static_cast<std::size_t>(n);
-    }
+    std::unique_ptr<char[]> data(new char[want]);
+    Transferred result = transfer([&] {
+      return offset ? ::pread(fd->get(), data.get(), want, static_cast<off_t>(*offset))
+                    : ::read(fd->get(), data.get(), want);
+    });
+    result.data = std::move(data);
     return result;
   });
   if (!done) return 0;
@@ -326,18 +336,10 @@ std::size_t File::write_list(const zio::detail::ConstBufferList& buffers, std::o
   std::unique_ptr<char[]> copy(new char[want]);
   boost::asio::buffer_copy(boost::asio::mutable_buffer(copy.get(), want), buffers);
   auto done = pool::call(call, ec, [fd = fd_, data = std::move(copy), want, offset] {
-    Transferred result;
-    ssize_t n;
-    do {
-      n = offset ? ::pwrite(fd->get(), data.get(), want, static_cast<off_t>(*offset))
-                 : ::write(fd->get(), data.get(), want);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      result.error = errno;
-    } else {
-      result.n = static_cast<std::size_t>(n);
-    }
-    return result;
+    return transfer([&] {
+      return offset ? ::pwrite(fd->get(), data.get(), want, static_cast<off_t>(*offset))
+                    : ::write(fd->get(), data.get(), want);
+    });
   });
   if (!done) return 0;
   if (done->error) {

@@ -16,7 +16,7 @@ namespace zio::net {
 /// reported: boost::asio::error::message_size (the buffer holds its start). Calls are
 /// cancellable and obey the read/write limits, as BasicStream's. Fiber only.
 template <typename Protocol>
-class BasicDatagram {
+class BasicDatagram : public IoLimits {
  public:
   using protocol_type = Protocol;
   using socket_type = typename Protocol::socket;
@@ -36,11 +36,6 @@ class BasicDatagram {
   void close(error_code& ec) noexcept;
   bool is_open() const noexcept { return socket_.is_open(); }
 
-  void set_read_timeout(std::chrono::steady_clock::duration timeout) noexcept { read_limit_.set_timeout(timeout); }
-  void set_write_timeout(std::chrono::steady_clock::duration timeout) noexcept { write_limit_.set_timeout(timeout); }
-  void set_read_deadline(std::chrono::steady_clock::time_point deadline) noexcept { read_limit_.set_deadline(deadline); }
-  void set_write_deadline(std::chrono::steady_clock::time_point deadline) noexcept { write_limit_.set_deadline(deadline); }
-
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   socket_type& socket() noexcept { return socket_; }
   int native_handle() noexcept { return socket_.native_handle(); }
@@ -56,10 +51,6 @@ class BasicDatagram {
   [[noreturn]] static void throw_error(const error_code& ec, const char* operation);
 
   socket_type socket_;
-
- private:
-  IoDeadline read_limit_;
-  IoDeadline write_limit_;
 };
 
 extern template class BasicDatagram<boost::asio::ip::udp>;

@@ -31,7 +31,7 @@ enum class Shutdown { read, write, both };
 /// fiber, call shutdown(Shutdown::read) (or both): the read returns eof. Calls are fiber only
 /// (they throw NotInFiber on a plain thread).
 template <typename Protocol>
-class BasicStream {
+class BasicStream : public IoLimits {
  public:
   using protocol_type = Protocol;
   using socket_type = typename Protocol::socket;
@@ -83,12 +83,8 @@ class BasicStream {
   void close(error_code& ec) noexcept;
   bool is_open() const noexcept { return socket_.is_open(); }
 
-  /// Limits every later read (write) call to `timeout`; zero removes the limit.
-  void set_read_timeout(std::chrono::steady_clock::duration timeout) noexcept { read_limit_.set_timeout(timeout); }
-  void set_write_timeout(std::chrono::steady_clock::duration timeout) noexcept { write_limit_.set_timeout(timeout); }
-  /// Reads (writes) fail with errc::timed_out once `deadline` passed; time_point::max() removes it.
-  void set_read_deadline(std::chrono::steady_clock::time_point deadline) noexcept { read_limit_.set_deadline(deadline); }
-  void set_write_deadline(std::chrono::steady_clock::time_point deadline) noexcept { write_limit_.set_deadline(deadline); }
+  // Time limits: set_read_timeout, set_write_timeout, set_read_deadline, set_write_deadline
+  // (IoLimits).
 
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   /// The Asio socket, for options zio does not wrap. It is in non-blocking mode; leave it so.
@@ -107,9 +103,6 @@ class BasicStream {
  private:
   std::size_t read_some_list(const detail::MutableBufferList& buffers, error_code& ec);
   std::size_t write_some_list(const detail::ConstBufferList& buffers, error_code& ec);
-
-  IoDeadline read_limit_;
-  IoDeadline write_limit_;
 };
 
 extern template class BasicStream<boost::asio::ip::tcp>;

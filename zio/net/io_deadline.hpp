@@ -30,4 +30,25 @@ class IoDeadline {
   std::optional<Clock::time_point> deadline_;
 };
 
+/// The read and write limits of a zio socket, with Go-style setters. A base of the stream and
+/// datagram sockets.
+class IoLimits {
+ public:
+  /// Limits every later read (write) call to `timeout`; zero removes the limit.
+  void set_read_timeout(std::chrono::steady_clock::duration timeout) noexcept { read_limit_.set_timeout(timeout); }
+  void set_write_timeout(std::chrono::steady_clock::duration timeout) noexcept { write_limit_.set_timeout(timeout); }
+  /// Reads (writes) fail with errc::timed_out once `deadline` passed; time_point::max()
+  /// removes it.
+  void set_read_deadline(std::chrono::steady_clock::time_point deadline) noexcept {
+    read_limit_.set_deadline(deadline);
+  }
+  void set_write_deadline(std::chrono::steady_clock::time_point deadline) noexcept {
+    write_limit_.set_deadline(deadline);
+  }
+
+ protected:
+  IoDeadline read_limit_;
+  IoDeadline write_limit_;
+};
+
 }  // namespace zio::net
