@@ -26,10 +26,12 @@ TEST_CASE("sleep: fibers wake in deadline order and never early", "[runtime][sle
     std::vector<Wake> order;
     const std::vector<int> delays = {30, 5, 20, 1, 15, 10, 25, 3};
     std::vector<zio::JoinHandle<void>> handles;
+    // One common start: a fiber that starts late (a loaded machine, sanitizers) must not
+    // shift its own deadline and change the order under test.
+    const auto start = zio::Clock::now();
     for (int delay : delays) {
       handles.push_back(zio::spawn([&, delay] {
-        auto start = zio::Clock::now();
-        zio::sleep_for(std::chrono::milliseconds(delay));
+        zio::sleep_until(start + std::chrono::milliseconds(delay));
         double slept = ms_since(start);
         std::lock_guard guard(lock);
         order.push_back({delay, slept});

@@ -48,11 +48,35 @@ void futex_wait(std::atomic<std::uint32_t>& word, const Clock::time_point* deadl
   ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, 0u, timeout_ptr, nullptr, 0);
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define ZIO_TSAN_WAIT 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ZIO_TSAN_WAIT 1
+#endif
+#endif
+
+// ThreadSanitizer holds back a signal that arrives while its thread sleeps in a system call
+// it does not intercept (this raw futex) until the thread passes one of its interceptors. A
+// plain thread blocked in JoinHandle::join() would then keep a SIGTERM meant for a SignalSet
+// from ever being handled. Under TSan only, thread waits therefore wake every few
+// milliseconds and pass an interceptor (usleep), where TSan delivers what it held back.
+void thread_sleep(std::atomic<std::uint32_t>& word, const Clock::time_point* deadline) noexcept {
+#ifdef ZIO_TSAN_WAIT
+  const Clock::time_point poll = Clock::now() + std::chrono::milliseconds(5);
+  const Clock::time_point until = deadline && *deadline < poll ? *deadline : poll;
+  futex_wait(word, &until);
+  ::usleep(0);
+#else
+  futex_wait(word, deadline);
+#endif
+}
+
 error_code thread_wait(WaitNode& node, SpinLock& lock, const Clock::time_point* deadline) noexcept {
   while (node.signaled.load(std::memory_order_acquire) == 0) {
     if (deadline && Clock::now() >= *deadline) return make_error_code(errc::timed_out);
     lock.unlock();
-    futex_wait(node.signaled, deadline);
+    thread_sleep(node.signaled, deadline);
     lock.lock();
   }
   return {};
