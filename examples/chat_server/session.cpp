@@ -52,6 +52,7 @@ class Writer {
 };
 
 // The writer fiber: relays the room's lines until the room closes or the client is gone.
+// [sample: relay]
 void relay(zio::BroadcastReceiver<Event> events, std::uint64_t self, Writer& out, Connection& client) {
   try {
     for (;;) {
@@ -73,6 +74,7 @@ void relay(zio::BroadcastReceiver<Event> events, std::uint64_t self, Writer& out
   }
   client.shutdown();
 }
+// [end sample]
 
 }  // namespace
 
@@ -154,7 +156,6 @@ void serve(Room& room, Connection& client, const SessionLimits& limits) {
       }
     }
   } catch (const LineTooLong&) {
-    zio::error_code ignored;
     try {
       out.line("! line too long");
     } catch (const zio::Canceled&) {

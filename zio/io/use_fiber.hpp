@@ -61,6 +61,12 @@ class UseFiber {
 /// Completion token: suspend the calling fiber until the operation completes.
 inline constexpr UseFiber use_fiber{};
 
+/// The Asio io_context of the executor running the calling fiber: where to create the Asio
+/// objects (timers, sockets, resolvers) a fiber awaits with use_fiber. The object stays bound
+/// to that io_context; a fiber that migrates meanwhile is still woken correctly. Fiber only:
+/// throws NotInFiber otherwise.
+inline boost::asio::io_context& current_io_context() { return detail::current_io("zio::current_io_context"); }
+
 namespace detail {
 
 /// The handler zio::use_fiber passes to an operation: stores the arguments in the waiting
