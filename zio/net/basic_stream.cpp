@@ -33,8 +33,13 @@ template <typename Protocol>
 std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferList& buffers, error_code& ec) {
   if ((ec = detail::enter_socket_call("zio::net stream read_some"))) return 0;
   if (buffers.total_size() == 0) return 0;
-  const std::size_t n = detail::try_read_some(socket_, buffers, ec);
-  if (!detail::would_block(ec)) return n;
+  // Straight to Asio, no attempt of our own first: Asio's read begins with an attempt anyway
+  // (its "speculative" read, made under the reactor's lock), so ours would add a failing
+  // system call to every read that has to wait. Measured on the echo benchmark: 8.2 -> 6.3
+  // system calls per message, +8% messages/s; a read that finds data completes through the
+  // io_context instead of inline, which costs less than the call it saves. (Waiting with
+  // async_wait after our own attempt is no better: Asio re-arms the descriptor with an
+  // epoll_ctl on every wait.)
   return socket_.async_read_some(buffers, detail::fiber_token(ec, read_limit_));
 }
 
