@@ -1,0 +1,3 @@
+module zio/benchmarks/peers/go
+
+go 1.19
