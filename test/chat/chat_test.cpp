@@ -130,9 +130,9 @@ TEST_CASE("Chat: a client over the rate limit has lines dropped", "[chat]") {
 
 TEST_CASE("Chat: many clients, every line reaches every other client once and in order", "[chat][stress]") {
   // 500 clients x 20 lines in release builds; sanitizers run the same protocol smaller.
-  const int clients = zio::detail::sanitized_build ? 60 : 500;
+  constexpr int clients = zio::detail::sanitized_build ? 60 : 500;
   constexpr int lines = 20;
-  run_in_runtime(4, [clients] {
+  run_in_runtime(4, [] {
     RunningServer running(
         {.max_clients = 1000, .backlog = static_cast<std::size_t>(clients * lines + 100), .limits = {}});
     std::vector<std::unique_ptr<Client>> all;
