@@ -27,6 +27,7 @@
 //
 // The few one-off completion signals (the last spawned child, the last echo client) go through a
 // concurrent_channel, which may be used from any thread.
+#include "asio_echo.hpp"
 #include "contract.hpp"
 
 #include <boost/asio/detached.hpp>
@@ -146,33 +147,12 @@ double idle(long n, asio::yield_context yield) {
 }
 
 void echo_session(tcp::socket socket, asio::yield_context yield) {
-  std::array<unsigned char, peers::echo_server_buffer> buffer;
-  error_code ec;
-  for (;;) {
-    std::size_t n = socket.async_read_some(asio::buffer(buffer), yield[ec]);
-    if (ec == asio::error::eof) return;
-    if (ec) peers::fail("server read: " + ec.message());
-    asio::async_write(socket, asio::buffer(buffer.data(), n), yield[ec]);
-    if (ec) peers::fail("server write: " + ec.message());
-  }
+  peers::asio_echo_session(socket, [&](error_code& ec) { return yield[ec]; });
 }
 
 void echo_client(tcp::endpoint server, int client, long rounds, asio::yield_context yield) {
   tcp::socket socket(yield.get_executor());
-  error_code ec;
-  socket.async_connect(server, yield[ec]);
-  if (ec) peers::fail("connect: " + ec.message());
-  socket.set_option(tcp::no_delay(true));
-  std::array<unsigned char, peers::echo_message_size> sent;
-  std::array<unsigned char, peers::echo_message_size> reply;
-  for (long round = 0; round < rounds; ++round) {
-    peers::fill_echo_message(sent.data(), client, round);
-    asio::async_write(socket, asio::buffer(sent), yield[ec]);
-    if (ec) peers::fail("client write: " + ec.message());
-    asio::async_read(socket, asio::buffer(reply), yield[ec]);
-    if (ec) peers::fail("client read: " + ec.message());
-    peers::check_echo_reply(sent.data(), reply.data(), client, round);
-  }
+  peers::asio_echo_client(socket, server, client, rounds, [&](error_code& ec) { return yield[ec]; });
 }
 
 double echo(long rounds, asio::yield_context yield) {

@@ -29,6 +29,7 @@
 // last fiber is setting, the mutex it is unlocking) belongs to main() and is declared before the
 // helper thread, so it outlives the helper's join. (Not static: a fiber promise destroyed after
 // the thread's scheduler has gone reports a deadlock.)
+#include "asio_echo.hpp"
 #include "contract.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -291,33 +292,12 @@ class boost::asio::async_result<FiberYield, void(boost::system::error_code, Valu
 namespace {
 
 void echo_session(tcp::socket socket) {
-  std::array<unsigned char, peers::echo_server_buffer> buffer;
-  boost::system::error_code ec;
-  for (;;) {
-    std::size_t n = socket.async_read_some(boost::asio::buffer(buffer), fiber_yield[ec]);
-    if (ec == boost::asio::error::eof) return;
-    if (ec) peers::fail("server read: " + ec.message());
-    boost::asio::async_write(socket, boost::asio::buffer(buffer.data(), n), fiber_yield[ec]);
-    if (ec) peers::fail("server write: " + ec.message());
-  }
+  peers::asio_echo_session(socket, [](boost::system::error_code& ec) { return fiber_yield[ec]; });
 }
 
 void echo_client(boost::asio::io_context& io, tcp::endpoint server, int client, long rounds) {
   tcp::socket socket(io);
-  boost::system::error_code ec;
-  socket.async_connect(server, fiber_yield[ec]);
-  if (ec) peers::fail("connect: " + ec.message());
-  socket.set_option(tcp::no_delay(true));
-  std::array<unsigned char, peers::echo_message_size> sent;
-  std::array<unsigned char, peers::echo_message_size> reply;
-  for (long round = 0; round < rounds; ++round) {
-    peers::fill_echo_message(sent.data(), client, round);
-    boost::asio::async_write(socket, boost::asio::buffer(sent), fiber_yield[ec]);
-    if (ec) peers::fail("client write: " + ec.message());
-    boost::asio::async_read(socket, boost::asio::buffer(reply), fiber_yield[ec]);
-    if (ec) peers::fail("client read: " + ec.message());
-    peers::check_echo_reply(sent.data(), reply.data(), client, round);
-  }
+  peers::asio_echo_client(socket, server, client, rounds, [](boost::system::error_code& ec) { return fiber_yield[ec]; });
 }
 
 double echo(long rounds) {
