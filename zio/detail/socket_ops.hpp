@@ -19,13 +19,6 @@
 
 namespace zio::detail {
 
-/// Entry of a socket call: fiber check (misuse throws NotInFiber naming `caller`), then the
-/// cooperative budget and the sticky cancellation check.
-inline error_code enter_socket_call(const char* caller) {
-  TaskBase::current_or_throw(caller);
-  return enter_blocking_call();
-}
-
 inline bool would_block(const error_code& ec) noexcept {
   return ec == boost::asio::error::would_block || ec == boost::asio::error::try_again;
 }

@@ -190,6 +190,14 @@ inline error_code enter_blocking_call() noexcept {
   return task->interruption();
 }
 
+/// enter_blocking_call() for a call only a fiber may make: on a plain thread throws
+/// NotInFiber naming `caller`, in the error_code forms too (misuse is not a run-time error).
+inline error_code enter_fiber_call(const char* caller) {
+  TaskBase& task = TaskBase::current_or_throw(caller);
+  task.consume_budget();
+  return task.interruption();
+}
+
 /// A task with a result slot of type T.
 template <typename T>
 class TaskResult : public TaskBase {

@@ -180,6 +180,16 @@ bool kernel_allows_io_uring() {
 constexpr std::uint64_t current_position = ~std::uint64_t{0};
 #endif
 
+/// A read or write of zero bytes, or on a closed File, needs no system call but is still a
+/// blocking call (fiber check, budget, cancellation). True when there is nothing more to do;
+/// `ec` then says why (bad_descriptor for a closed File).
+bool nothing_to_transfer(const char* call, std::size_t size, bool open, error_code& ec) {
+  if (size != 0 && open) return false;
+  if ((ec = zio::detail::enter_fiber_call(call))) return true;
+  if (!open) ec = boost::asio::error::bad_descriptor;
+  return true;
+}
+
 /// Opens `path` on the pool; nullptr with `ec` set on failure.
 std::shared_ptr<FileDescriptor> open_file(const char* call, const std::filesystem::path& path,
                                           const OpenOptions& options, error_code& ec) {
@@ -189,7 +199,7 @@ std::shared_ptr<FileDescriptor> open_file(const char* call, const std::filesyste
     ec = make_error_code(boost::system::errc::invalid_argument);
     return {};
   }
-  auto opened = pool::call(call, ec, [path = path.string(), flags, mode = options.permissions] {
+  auto opened = zio::detail::call_on_pool(call, ec, [path = path.string(), flags, mode = options.permissions] {
     Opened result;
     int fd;
     do {
@@ -277,12 +287,7 @@ int File::native_handle() const noexcept { return fd_ ? fd_->get() : -1; }
 std::size_t File::read_list(const zio::detail::MutableBufferList& buffers, std::optional<std::uint64_t> offset,
                             error_code& ec) {
   const char* call = offset ? "zio::fs::File::read_some_at" : "zio::fs::File::read_some";
-  if (buffers.total_size() == 0 || !fd_) {
-    zio::detail::TaskBase::current_or_throw(call);
-    if ((ec = zio::detail::enter_blocking_call())) return 0;
-    if (!fd_) ec = boost::asio::error::bad_descriptor;
-    return 0;
-  }
+  if (nothing_to_transfer(call, buffers.total_size(), fd_ != nullptr, ec)) return 0;
 #if defined(BOOST_ASIO_HAS_IO_URING)
   if (ring_) {
     // Into the caller's buffers: use_fiber returns only after the operation completed. The
@@ -294,7 +299,7 @@ std::size_t File::read_list(const zio::detail::MutableBufferList& buffers, std::
   const std::size_t want = std::min(buffers.total_size(), pool::max_transfer);
   // The job reads into its own buffer: if this fiber is cancelled, it returns while the job
   // may still be in read(2), and `buffers` may be gone by the time the job ends.
-  auto done = pool::call(call, ec, [fd = fd_, want, offset] {
+  auto done = zio::detail::call_on_pool(call, ec, [fd = fd_, want, offset] {
     std::unique_ptr<char[]> data(new char[want]);
     Transferred result = transfer([&] {
       return offset ? ::pread(fd->get(), data.get(), want, static_cast<off_t>(*offset))
@@ -319,12 +324,7 @@ std::size_t File::read_list(const zio::detail::MutableBufferList& buffers, std::
 std::size_t File::write_list(const zio::detail::ConstBufferList& buffers, std::optional<std::uint64_t> offset,
                              error_code& ec) {
   const char* call = offset ? "zio::fs::File::write_some_at" : "zio::fs::File::write_some";
-  if (buffers.total_size() == 0 || !fd_) {
-    zio::detail::TaskBase::current_or_throw(call);
-    if ((ec = zio::detail::enter_blocking_call())) return 0;
-    if (!fd_) ec = boost::asio::error::bad_descriptor;
-    return 0;
-  }
+  if (nothing_to_transfer(call, buffers.total_size(), fd_ != nullptr, ec)) return 0;
 #if defined(BOOST_ASIO_HAS_IO_URING)
   if (ring_) {
     const std::shared_ptr<zio::detail::RingFile> ring = ring_;  // as in read_list
@@ -335,7 +335,7 @@ std::size_t File::write_list(const zio::detail::ConstBufferList& buffers, std::o
   const std::size_t want = std::min(buffers.total_size(), pool::max_transfer);
   std::unique_ptr<char[]> copy(new char[want]);
   boost::asio::buffer_copy(boost::asio::mutable_buffer(copy.get(), want), buffers);
-  auto done = pool::call(call, ec, [fd = fd_, data = std::move(copy), want, offset] {
+  auto done = zio::detail::call_on_pool(call, ec, [fd = fd_, data = std::move(copy), want, offset] {
     return transfer([&] {
       return offset ? ::pwrite(fd->get(), data.get(), want, static_cast<off_t>(*offset))
                     : ::write(fd->get(), data.get(), want);
@@ -399,7 +399,7 @@ std::uint64_t File::size(error_code& ec) {
     std::uint64_t size = 0;
     int error = 0;
   };
-  auto done = pool::call("zio::fs::File::size", ec, [fd = fd_] {
+  auto done = zio::detail::call_on_pool("zio::fs::File::size", ec, [fd = fd_] {
     Sized result;
     struct ::stat st {};
     if (::fstat(fd->get(), &st) != 0) {
@@ -430,7 +430,7 @@ void File::sync(error_code& ec) {
     ec = boost::asio::error::bad_descriptor;
     return;
   }
-  auto error = pool::call("zio::fs::File::sync", ec, [fd = fd_] {
+  auto error = zio::detail::call_on_pool("zio::fs::File::sync", ec, [fd = fd_] {
     int result;
     do {
       result = ::fsync(fd->get());

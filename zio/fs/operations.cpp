@@ -90,7 +90,7 @@ struct Stated {
 
 std::string read_file(const std::filesystem::path& path, error_code& ec) {
   // The job reads into a string it owns; on success it is moved out, never copied.
-  auto done = pool::call("zio::fs::read_file", ec, [path = path.string()] { return read_all(path); });
+  auto done = zio::detail::call_on_pool("zio::fs::read_file", ec, [path = path.string()] { return read_all(path); });
   if (!done) return {};
   if (done->error) {
     ec = errno_code(done->error);
@@ -108,7 +108,7 @@ std::string read_file(const std::filesystem::path& path) {
 
 void write_file(const std::filesystem::path& path, std::string_view data, error_code& ec) {
   // The job writes its own copy: a cancelled caller may free `data` at once.
-  auto error = pool::call("zio::fs::write_file", ec,
+  auto error = zio::detail::call_on_pool("zio::fs::write_file", ec,
                           [path = path.string(), data = std::string(data)] { return write_all(path, data); });
   if (error && *error) ec = errno_code(*error);
 }
@@ -120,7 +120,7 @@ void write_file(const std::filesystem::path& path, std::string_view data) {
 }
 
 FileStat stat(const std::filesystem::path& path, error_code& ec) {
-  auto done = pool::call("zio::fs::stat", ec, [path = path.string()] {
+  auto done = zio::detail::call_on_pool("zio::fs::stat", ec, [path = path.string()] {
     Stated result;
     struct ::stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -152,7 +152,7 @@ FileStat stat(const std::filesystem::path& path) {
 }
 
 void rename(const std::filesystem::path& from, const std::filesystem::path& to, error_code& ec) {
-  auto error = pool::call("zio::fs::rename", ec, [from = from.string(), to = to.string()] {
+  auto error = zio::detail::call_on_pool("zio::fs::rename", ec, [from = from.string(), to = to.string()] {
     return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
   });
   if (error && *error) ec = errno_code(*error);
@@ -169,7 +169,7 @@ void rename(const std::filesystem::path& from, const std::filesystem::path& to) 
 
 void remove(const std::filesystem::path& path, error_code& ec) {
   // std::remove (C's remove(3)) unlinks a file and rmdirs a directory.
-  auto error = pool::call("zio::fs::remove", ec,
+  auto error = zio::detail::call_on_pool("zio::fs::remove", ec,
                           [path = path.string()] { return std::remove(path.c_str()) == 0 ? 0 : errno; });
   if (error && *error) ec = errno_code(*error);
 }

@@ -1,6 +1,6 @@
 #pragma once
-// How zio::fs runs a system call on the blocking pool. Internal: included by zio/fs/*.cpp only
-// (not installed).
+// How zio::fs runs a system call on the blocking pool (through detail::call_on_pool).
+// Internal: included by zio/fs/*.cpp only (not installed).
 //
 // The ownership rule every caller follows: the job owns everything it touches. A fiber that is
 // cancelled (or whose with_timeout fires) stops waiting at once while the job may still be
@@ -12,37 +12,13 @@
 //    close() meanwhile cannot let a late job read or write whatever file reuses the number);
 //  - results that own resources (an opened descriptor) close them in their destructor, so a
 //    dropped result leaks nothing.
+#include <zio/detail/pool_call.hpp>
 #include <zio/error.hpp>
-#include <zio/runtime/blocking.hpp>
 
 #include <cstddef>
-#include <optional>
 #include <string>
-#include <type_traits>
-#include <utility>
 
 namespace zio::fs::pool {
-
-/// Runs job() on the blocking pool while only the calling fiber waits and returns its result.
-/// On cancellation, a fired timeout or a stopping runtime, sets `ec` and returns nullopt; a
-/// job that has not started yet then never runs (a queued write is not done behind the
-/// caller's back), one that is running finishes alone. Throws NotInFiber naming `caller` on a
-/// plain thread: that is misuse, not a run-time failure.
-template <typename Job>
-auto call(const char* caller, error_code& ec, Job&& job) -> std::optional<std::invoke_result_t<Job&>> {
-  zio::detail::TaskBase::current_or_throw(caller);
-  if ((ec = zio::detail::enter_blocking_call())) return std::nullopt;
-  auto handle = spawn_blocking(std::forward<Job>(job));
-  try {
-    return handle.join();
-  } catch (const system_error& e) {
-    // Canceled, TimedOut or runtime_stopped; reported through ec, and a cancel stays sticky
-    // for the fiber's next blocking call.
-    handle.cancel();
-    ec = e.code();
-    return std::nullopt;
-  }
-}
 
 /// Throws `ec` as the error of `call` on `path`: `zio::fs::read_file("/x"): No such file ...`.
 [[noreturn]] inline void fail(const error_code& ec, const char* call, const std::string& path) {

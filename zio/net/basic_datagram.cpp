@@ -73,7 +73,7 @@ void BasicDatagram<Protocol>::throw_error(const error_code& ec, const char* oper
 template <typename Protocol>
 std::size_t BasicDatagram<Protocol>::send_to_endpoint(boost::asio::const_buffer datagram, const endpoint_type& to,
                                                       error_code& ec) {
-  if ((ec = detail::enter_socket_call("zio::net datagram send_to"))) return 0;
+  if ((ec = detail::enter_fiber_call("zio::net datagram send_to"))) return 0;
   const std::size_t n = try_send_to(socket_, datagram, to, ec);
   if (!detail::would_block(ec)) return n;
   return socket_.async_send_to(datagram, to, detail::fiber_token(ec, write_limit_));
@@ -82,7 +82,7 @@ std::size_t BasicDatagram<Protocol>::send_to_endpoint(boost::asio::const_buffer 
 template <typename Protocol>
 std::size_t BasicDatagram<Protocol>::receive_from_endpoint(boost::asio::mutable_buffer buffer, endpoint_type& from,
                                                            error_code& ec) {
-  if ((ec = detail::enter_socket_call("zio::net datagram receive_from"))) return 0;
+  if ((ec = detail::enter_fiber_call("zio::net datagram receive_from"))) return 0;
   std::size_t n = try_receive_from(socket_, buffer, from, ec);
   if (detail::would_block(ec)) {
     n = socket_.async_receive_from(buffer, from, report_truncation, detail::fiber_token(ec, read_limit_));
@@ -92,7 +92,7 @@ std::size_t BasicDatagram<Protocol>::receive_from_endpoint(boost::asio::mutable_
 
 template <typename Protocol>
 std::size_t BasicDatagram<Protocol>::send(boost::asio::const_buffer datagram, error_code& ec) {
-  if ((ec = detail::enter_socket_call("zio::net datagram send"))) return 0;
+  if ((ec = detail::enter_fiber_call("zio::net datagram send"))) return 0;
   const std::size_t n = try_send(socket_, datagram, ec);
   if (!detail::would_block(ec)) return n;
   return socket_.async_send(datagram, detail::fiber_token(ec, write_limit_));
@@ -108,7 +108,7 @@ std::size_t BasicDatagram<Protocol>::send(boost::asio::const_buffer datagram) {
 
 template <typename Protocol>
 std::size_t BasicDatagram<Protocol>::receive(boost::asio::mutable_buffer buffer, error_code& ec) {
-  if ((ec = detail::enter_socket_call("zio::net datagram receive"))) return 0;
+  if ((ec = detail::enter_fiber_call("zio::net datagram receive"))) return 0;
   std::size_t n = try_receive(socket_, buffer, ec);
   if (detail::would_block(ec)) {
     n = socket_.async_receive(buffer, report_truncation, detail::fiber_token(ec, read_limit_));

@@ -31,7 +31,7 @@ void BasicStream<Protocol>::throw_error(const error_code& ec, const char* operat
 
 template <typename Protocol>
 std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferList& buffers, error_code& ec) {
-  if ((ec = detail::enter_socket_call("zio::net stream read_some"))) return 0;
+  if ((ec = detail::enter_fiber_call("zio::net stream read_some"))) return 0;
   if (buffers.total_size() == 0) return 0;
   // Straight to Asio, no attempt of our own first: Asio's read begins with an attempt anyway
   // (its "speculative" read, made under the reactor's lock), so ours would add a failing
@@ -45,7 +45,7 @@ std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferLis
 
 template <typename Protocol>
 std::size_t BasicStream<Protocol>::write_some_list(const detail::ConstBufferList& buffers, error_code& ec) {
-  if ((ec = detail::enter_socket_call("zio::net stream write_some"))) return 0;
+  if ((ec = detail::enter_fiber_call("zio::net stream write_some"))) return 0;
   if (buffers.total_size() == 0) return 0;
   const std::size_t n = detail::try_write_some(socket_, buffers, ec);
   if (!detail::would_block(ec)) return n;

@@ -1,7 +1,6 @@
 #include <zio/net/dns.hpp>
 
-#include <zio/detail/task.hpp>
-#include <zio/runtime/blocking.hpp>
+#include <zio/detail/pool_call.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,27 +31,20 @@ std::vector<Address> lookup(const std::string& host, const std::string& service,
 }  // namespace
 
 std::vector<Address> resolve(std::string_view host, std::string_view service, error_code& ec) {
-  detail::TaskBase::current_or_throw("zio::net::resolve");
   struct Outcome {
     std::vector<Address> addresses;
     error_code ec;
   };
-  try {
-    Outcome outcome = run_blocking([host = std::string(host), service = std::string(service)] {
-      Outcome result;
-      result.addresses = lookup(host, service, result.ec);
-      return result;
-    });
-    ec = outcome.ec;
-    return std::move(outcome.addresses);
-  } catch (const Canceled&) {
-    ec = make_error_code(errc::canceled);
-  } catch (const TimedOut&) {
-    ec = make_error_code(errc::timed_out);
-  } catch (const system_error& e) {
-    ec = e.code();  // the runtime is shutting down
-  }
-  return {};
+  // getaddrinfo blocks its thread, so it runs on the pool; the job owns copies of its inputs.
+  auto outcome = detail::call_on_pool("zio::net::resolve", ec,
+                                      [host = std::string(host), service = std::string(service)] {
+                                        Outcome result;
+                                        result.addresses = lookup(host, service, result.ec);
+                                        return result;
+                                      });
+  if (!outcome) return {};  // interrupted, or the runtime is stopping: ec says which
+  ec = outcome->ec;
+  return std::move(outcome->addresses);
 }
 
 std::vector<Address> resolve(std::string_view host, std::string_view service) {
