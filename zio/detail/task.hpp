@@ -2,6 +2,7 @@
 // The type-erased task (fiber) behind spawn and JoinHandle. Everything non-template lives in
 // task.cpp; the templates here only add the closure and the result slot.
 #include <zio/coro/coroutine.hpp>
+#include <zio/detail/frame_alloc.hpp>
 #include <zio/detail/intrusive_list.hpp>
 #include <zio/detail/spin_lock.hpp>
 #include <zio/error.hpp>
@@ -12,6 +13,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -77,6 +79,13 @@ class TaskBase : public Coroutine, public ListHook {
   explicit TaskBase(RuntimeCore& core) noexcept;
   TaskBase(const TaskBase&) = delete;
   TaskBase& operator=(const TaskBase&) = delete;
+
+  // Frames are recycled per thread (frame_alloc.cpp); `delete this` passes the dynamic size.
+  static void* operator new(std::size_t size) { return allocate_task_frame(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept { free_task_frame(frame, size); }
+  // Over-aligned closures keep the plain aligned allocation.
+  static void* operator new(std::size_t size, std::align_val_t align) { return ::operator new(size, align); }
+  static void operator delete(void* frame, std::align_val_t align) noexcept { ::operator delete(frame, align); }
 
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {

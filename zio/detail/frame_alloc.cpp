@@ -1,0 +1,170 @@
+// Task frames are allocated on one thread and freed on another whenever a fiber migrates or is
+// stolen: the spawner allocates, the executor that ran the fiber frees. glibc then frees into
+// the spawner's arena under that arena's lock, against the spawner's own mallocs; with two
+// executors a quarter of a spawn benchmark's time went to that lock (perf:
+// __lll_lock_wait_private under _int_free). Frames also die young and come in a few sizes.
+//
+// So frames are recycled the way Bonwick's magazine allocator (and the Go runtime's mcache /
+// mcentral) recycles objects:
+//  - each thread keeps, per size class, a magazine: a free list of up to `magazine_size` frames,
+//    touched without synchronisation;
+//  - a full magazine goes whole to a shared depot, and an empty thread takes a whole magazine
+//    from it, one lock per `magazine_size` frames; this is how frames freed on one executor
+//    return to the one that spawns;
+//  - the depot keeps at most `depot_magazines` per class and frees the rest, so what an idle
+//    process holds is bounded (for a 300-byte frame class: 8 x 256 frames, 600 KiB).
+// Frames larger than the largest class go straight to operator new / delete.
+//
+// Under AddressSanitizer the recycling is off: every frame is a plain allocation, so ASan still
+// sees a use of a freed frame.
+#include <zio/detail/frame_alloc.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace zio::detail {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool recycle = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool recycle = false;
+#else
+constexpr bool recycle = true;
+#endif
+#else
+constexpr bool recycle = true;
+#endif
+
+constexpr std::size_t class_step = 16;       // size classes 16, 32, ... bytes (malloc's granularity)
+constexpr std::size_t class_count = 64;      // up to 1 KiB; larger frames are not recycled
+constexpr std::size_t magazine_size = 256;   // frames per magazine
+constexpr std::size_t depot_magazines = 8;   // full magazines kept per class
+
+struct FreeFrame {
+  FreeFrame* next;
+};
+
+/// A free list of frames of one class.
+struct Magazine {
+  FreeFrame* head = nullptr;
+  std::size_t count = 0;
+
+  void push(void* frame) noexcept {
+    auto* f = static_cast<FreeFrame*>(frame);
+    f->next = head;
+    head = f;
+    ++count;
+  }
+  void* pop() noexcept {
+    FreeFrame* f = head;
+    head = f->next;
+    --count;
+    return f;
+  }
+  void free_all() noexcept {
+    while (count != 0) ::operator delete(pop());
+  }
+};
+
+/// Full magazines shared by all threads.
+class Depot {
+ public:
+  /// A full magazine of class `c`, or an empty one when the depot has none.
+  Magazine take(std::size_t c) noexcept {
+    // Checked without the lock first: a thread that only allocates (a spawner whose frames
+    // nobody frees yet) would otherwise take the lock on every allocation.
+    if (stocked_[c].load(std::memory_order_relaxed) == 0) return {};
+    std::lock_guard lock(mutex_);
+    auto& shelf = shelves_[c];
+    if (shelf.empty()) return {};
+    Magazine m = shelf.back();
+    shelf.pop_back();
+    stocked_[c].store(shelf.size(), std::memory_order_relaxed);
+    return m;
+  }
+  /// Stores a full magazine of class `c`, or frees its frames when the shelf is full.
+  void give(std::size_t c, Magazine m) noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      auto& shelf = shelves_[c];
+      if (shelf.size() < depot_magazines) {
+        shelf.push_back(m);  // capacity reserved up front: cannot throw
+        stocked_[c].store(shelf.size(), std::memory_order_relaxed);
+        return;
+      }
+    }
+    m.free_all();
+  }
+
+  Depot() {
+    for (auto& shelf : shelves_) shelf.reserve(depot_magazines);
+  }
+  ~Depot() {
+    for (auto& shelf : shelves_) {
+      for (Magazine& m : shelf) m.free_all();
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::array<std::vector<Magazine>, class_count> shelves_;  // guarded by mutex_
+  std::array<std::atomic<std::size_t>, class_count> stocked_{};  // shelf sizes, for a peek
+};
+
+Depot& depot() noexcept {
+  // Never destroyed: threads that exit after static destruction began still hand their
+  // magazines in. What it holds at exit is reclaimed with the process.
+  static Depot* instance = new Depot;
+  return *instance;
+}
+
+/// This thread's magazines. A thread that ends hands them to the depot.
+struct ThreadCache {
+  std::array<Magazine, class_count> magazines;
+  ~ThreadCache() {
+    for (std::size_t c = 0; c < class_count; ++c) {
+      if (magazines[c].count != 0) depot().give(c, magazines[c]);
+    }
+  }
+};
+
+// Read once per call and never across a suspension (these functions never block), so a fiber
+// that migrates cannot use another thread's cache (DESIGN.md, TLS caching across migration).
+thread_local ThreadCache tls_cache;
+
+constexpr std::size_t class_of(std::size_t size) noexcept { return (size + class_step - 1) / class_step - 1; }
+
+}  // namespace
+
+void* allocate_task_frame(std::size_t size) {
+  const std::size_t c = class_of(size);
+  if (!recycle || c >= class_count) return ::operator new(size);
+  Magazine& m = tls_cache.magazines[c];
+  if (m.count == 0) m = depot().take(c);
+  if (m.count != 0) return m.pop();
+  return ::operator new((c + 1) * class_step);  // the class's full size: any frame of it fits
+}
+
+void free_task_frame(void* frame, std::size_t size) noexcept {
+  const std::size_t c = class_of(size);
+  if (!recycle || c >= class_count) {
+    ::operator delete(frame);
+    return;
+  }
+  Magazine& m = tls_cache.magazines[c];
+  if (m.count == magazine_size) {
+    depot().give(c, m);
+    m = Magazine{};
+  }
+  m.push(frame);
+}
+
+bool task_frames_recycled() noexcept { return recycle; }
+
+}  // namespace zio::detail
