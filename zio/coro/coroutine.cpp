@@ -44,6 +44,8 @@
 #endif
 #ifdef ZIO_TSAN
 #include <sanitizer/tsan_interface.h>
+
+#include <poll.h>
 #endif
 
 // The per-thread C++ exception globals of libstdc++/libsupc++ (cxxabi's __cxa_eh_globals,
@@ -86,6 +88,20 @@ __attribute__((tls_model("initial-exec"))) thread_local EhGlobals* tls_eh_global
 void tsan_switch([[maybe_unused]] void* fiber) {
 #ifdef ZIO_TSAN
   __tsan_switch_to_fiber(fiber, 0);
+#endif
+}
+
+// ThreadSanitizer keeps a signal that arrives while a fiber runs outside its interceptors
+// pending in *that fiber's* state, and delivers it only when the same fiber next passes an
+// interceptor. A fiber that then waits for the signal's effect (a SignalSet wait, or a join
+// of such a waiter) never does, and the signal is stranded: the first SignalSet test hung in
+// about half its TSan runs. So under TSan a fiber passes a *blocking* interceptor (only those
+// deliver pending signals) each time it switches out: poll() on no descriptors with a zero
+// timeout returns at once (usleep(0) worked too, but slept through the timer slack on every
+// switch, and time() is not a blocking interceptor).
+void tsan_deliver_pending_signals() {
+#ifdef ZIO_TSAN
+  (void)::poll(nullptr, 0, 0);
 #endif
 }
 
@@ -149,6 +165,7 @@ void Coroutine::resume() noexcept {
 }
 
 void Coroutine::suspend() noexcept {
+  tsan_deliver_pending_signals();
   asan_start(&asan_fake_stack_, caller_stack_bottom_, caller_stack_size_);
   tsan_switch(tsan_caller_);
   ctx::transfer_t t = ctx::jump_fcontext(caller_, nullptr);
@@ -158,6 +175,7 @@ void Coroutine::suspend() noexcept {
 }
 
 void Coroutine::finish() noexcept {
+  tsan_deliver_pending_signals();
   finished_ = true;
   // nullptr: this stack's fake frames die with it.
   asan_start(nullptr, caller_stack_bottom_, caller_stack_size_);
