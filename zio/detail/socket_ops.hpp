@@ -19,6 +19,17 @@
 
 namespace zio::detail {
 
+/// Returns `socket` closed when `ec` reports that setting it up (open, bind, connect, accept)
+/// failed, so a failed call hands back a closed object rather than a half-made one.
+template <typename Socket>
+Socket close_on_error(Socket socket, const error_code& ec) noexcept {
+  if (ec) {
+    error_code ignored;
+    socket.close(ignored);
+  }
+  return socket;
+}
+
 inline bool would_block(const error_code& ec) noexcept {
   return ec == boost::asio::error::would_block || ec == boost::asio::error::try_again;
 }

@@ -9,15 +9,6 @@
 namespace zio::net {
 namespace {
 
-template <typename Protocol>
-constexpr const char* datagram_name() {
-  if constexpr (std::is_same_v<Protocol, boost::asio::ip::udp>) {
-    return "zio::net::UdpSocket";
-  } else {
-    return "zio::net::UnixDatagram";
-  }
-}
-
 // MSG_TRUNC makes the kernel return a datagram's real length even when the buffer was shorter,
 // which is how truncation is noticed.
 constexpr boost::asio::socket_base::message_flags report_truncation = MSG_TRUNC;
@@ -55,19 +46,8 @@ std::size_t check_truncation(std::size_t received, std::size_t capacity, error_c
 }  // namespace
 
 template <typename Protocol>
-BasicDatagram<Protocol>::BasicDatagram(socket_type socket) : socket_(std::move(socket)) {
-  if (socket_.is_open()) socket_.non_blocking(true);
-}
-
-template <typename Protocol>
-typename Protocol::socket BasicDatagram<Protocol>::make_socket(const char* caller) {
+typename BasicDatagram<Protocol>::socket_type BasicDatagram<Protocol>::make_socket(const char* caller) {
   return socket_type(detail::current_io(caller));
-}
-
-template <typename Protocol>
-void BasicDatagram<Protocol>::throw_error(const error_code& ec, const char* operation) {
-  const std::string what = std::string(datagram_name<Protocol>()) + "::" + operation;
-  detail::throw_error(ec, what.c_str());
 }
 
 template <typename Protocol>
@@ -124,17 +104,6 @@ std::size_t BasicDatagram<Protocol>::receive(boost::asio::mutable_buffer buffer)
   return n;
 }
 
-template <typename Protocol>
-void BasicDatagram<Protocol>::close(error_code& ec) noexcept {
-  socket_.close(ec);
-}
-
-template <typename Protocol>
-void BasicDatagram<Protocol>::close() {
-  error_code ec;
-  close(ec);
-  if (ec) throw_error(ec, "close");
-}
 
 template class BasicDatagram<boost::asio::ip::udp>;
 template class BasicDatagram<boost::asio::local::datagram_protocol>;

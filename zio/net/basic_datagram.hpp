@@ -1,6 +1,7 @@
 #pragma once
 /// The datagram socket behind zio::net::UdpSocket and UnixDatagram.
 #include <zio/error.hpp>
+#include <zio/net/basic_socket.hpp>
 #include <zio/net/io_deadline.hpp>
 
 #include <boost/asio/buffer.hpp>
@@ -16,12 +17,12 @@ namespace zio::net {
 /// reported: boost::asio::error::message_size (the buffer holds its start). Calls are
 /// cancellable and obey the read/write limits, as BasicStream's. Fiber only.
 template <typename Protocol>
-class BasicDatagram : public IoLimits {
+class BasicDatagram : public IoLimits, public BasicSocket<Protocol> {
  public:
-  using protocol_type = Protocol;
-  using socket_type = typename Protocol::socket;
-  using endpoint_type = typename Protocol::endpoint;
-  using executor_type = typename socket_type::executor_type;
+  using typename BasicSocket<Protocol>::protocol_type;
+  using typename BasicSocket<Protocol>::socket_type;
+  using typename BasicSocket<Protocol>::endpoint_type;
+  using typename BasicSocket<Protocol>::executor_type;
 
   BasicDatagram(BasicDatagram&&) noexcept = default;
   BasicDatagram& operator=(BasicDatagram&&) noexcept = default;
@@ -32,25 +33,19 @@ class BasicDatagram : public IoLimits {
   std::size_t receive(boost::asio::mutable_buffer buffer);
   std::size_t receive(boost::asio::mutable_buffer buffer, error_code& ec);
 
-  void close();
-  void close(error_code& ec) noexcept;
-  bool is_open() const noexcept { return socket_.is_open(); }
-
-  executor_type get_executor() noexcept { return socket_.get_executor(); }
-  socket_type& socket() noexcept { return socket_; }
-  int native_handle() noexcept { return socket_.native_handle(); }
+  // close, is_open, get_executor, socket, native_handle: BasicSocket.
 
  protected:
-  explicit BasicDatagram(socket_type socket);
+  explicit BasicDatagram(socket_type socket) : BasicSocket<Protocol>(std::move(socket)) {}
   ~BasicDatagram() = default;
+
+  using BasicSocket<Protocol>::socket_;
+  using BasicSocket<Protocol>::throw_error;
 
   /// A closed socket on the calling fiber's executor.
   static socket_type make_socket(const char* caller);
   std::size_t send_to_endpoint(boost::asio::const_buffer datagram, const endpoint_type& to, error_code& ec);
   std::size_t receive_from_endpoint(boost::asio::mutable_buffer buffer, endpoint_type& from, error_code& ec);
-  [[noreturn]] static void throw_error(const error_code& ec, const char* operation);
-
-  socket_type socket_;
 };
 
 extern template class BasicDatagram<boost::asio::ip::udp>;

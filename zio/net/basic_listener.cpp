@@ -25,24 +25,16 @@ template <typename Protocol>
 typename Protocol::acceptor BasicListener<Protocol>::open(const endpoint_type& endpoint, const ListenOptions& options,
                                                       error_code& ec, const char* caller) {
   acceptor_type acceptor(detail::current_io(caller));
-  auto fail = [&] {
-    error_code ignored;
-    acceptor.close(ignored);
-    return std::move(acceptor);
-  };
   // With BOOST_ASIO_NO_DEPRECATED, Asio's error_code overloads return void: check ec after each.
   acceptor.open(endpoint.protocol(), ec);
-  if (ec) return fail();
   if constexpr (std::is_same_v<Protocol, boost::asio::ip::tcp>) {
-    if (options.reuse_address) acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
+    if (!ec && options.reuse_address) acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
     if (!ec && options.reuse_port) acceptor.set_option(ReusePort(true), ec);
-    if (ec) return fail();
   }
-  acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(options.backlog, ec);
   if (!ec) acceptor.non_blocking(true, ec);
-  if (ec) return fail();
-  return acceptor;
+  return detail::close_on_error(std::move(acceptor), ec);
 }
 
 template <typename Protocol>
@@ -55,11 +47,7 @@ typename Protocol::socket BasicListener<Protocol>::accept_socket(endpoint_type& 
   if ((ec = detail::enter_blocking_call())) return socket;
   try_accept(acceptor_, socket, peer, ec);
   if (detail::would_block(ec)) acceptor_.async_accept(socket, peer, use_fiber[ec]);
-  if (ec) {
-    error_code ignored;
-    socket.close(ignored);
-  }
-  return socket;
+  return detail::close_on_error(std::move(socket), ec);
 }
 
 template <typename Protocol>

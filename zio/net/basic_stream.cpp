@@ -2,32 +2,7 @@
 
 #include <zio/detail/socket_ops.hpp>
 
-#include <type_traits>
-
 namespace zio::net {
-namespace {
-
-template <typename Protocol>
-constexpr const char* stream_name() {
-  if constexpr (std::is_same_v<Protocol, boost::asio::ip::tcp>) {
-    return "zio::net::TcpStream";
-  } else {
-    return "zio::net::UnixStream";
-  }
-}
-
-}  // namespace
-
-template <typename Protocol>
-BasicStream<Protocol>::BasicStream(socket_type socket) : socket_(std::move(socket)) {
-  if (socket_.is_open()) socket_.non_blocking(true);
-}
-
-template <typename Protocol>
-void BasicStream<Protocol>::throw_error(const error_code& ec, const char* operation) {
-  const std::string what = std::string(stream_name<Protocol>()) + "::" + operation;
-  detail::throw_error(ec, what.c_str());
-}
 
 template <typename Protocol>
 std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferList& buffers, error_code& ec) {
@@ -98,17 +73,6 @@ void BasicStream<Protocol>::shutdown(Shutdown what) {
   if (ec) throw_error(ec, "shutdown");
 }
 
-template <typename Protocol>
-void BasicStream<Protocol>::close(error_code& ec) noexcept {
-  socket_.close(ec);
-}
-
-template <typename Protocol>
-void BasicStream<Protocol>::close() {
-  error_code ec;
-  close(ec);
-  if (ec) throw_error(ec, "close");
-}
 
 
 template class BasicStream<boost::asio::ip::tcp>;

@@ -2,6 +2,7 @@
 /// The connected stream socket behind zio::net::TcpStream and UnixStream.
 #include <zio/detail/buffer_list.hpp>
 #include <zio/error.hpp>
+#include <zio/net/basic_socket.hpp>
 #include <zio/net/io_deadline.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -31,12 +32,12 @@ enum class Shutdown { read, write, both };
 /// fiber, call shutdown(Shutdown::read) (or both): the read returns eof. Calls are fiber only
 /// (they throw NotInFiber on a plain thread).
 template <typename Protocol>
-class BasicStream : public IoLimits {
+class BasicStream : public IoLimits, public BasicSocket<Protocol> {
  public:
-  using protocol_type = Protocol;
-  using socket_type = typename Protocol::socket;
-  using endpoint_type = typename Protocol::endpoint;
-  using executor_type = typename socket_type::executor_type;
+  using typename BasicSocket<Protocol>::protocol_type;
+  using typename BasicSocket<Protocol>::socket_type;
+  using typename BasicSocket<Protocol>::endpoint_type;
+  using typename BasicSocket<Protocol>::executor_type;
 
   BasicStream(BasicStream&&) noexcept = default;
   BasicStream& operator=(BasicStream&&) noexcept = default;
@@ -78,27 +79,15 @@ class BasicStream : public IoLimits {
   /// Ends reading, writing or both (the peer reads eof after Shutdown::write).
   void shutdown(Shutdown what);
   void shutdown(Shutdown what, error_code& ec) noexcept;
-  /// Closes the socket; further calls fail with bad_descriptor.
-  void close();
-  void close(error_code& ec) noexcept;
-  bool is_open() const noexcept { return socket_.is_open(); }
-
-  // Time limits: set_read_timeout, set_write_timeout, set_read_deadline, set_write_deadline
-  // (IoLimits).
-
-  executor_type get_executor() noexcept { return socket_.get_executor(); }
-  /// The Asio socket, for options zio does not wrap. It is in non-blocking mode; leave it so.
-  socket_type& socket() noexcept { return socket_; }
-  int native_handle() noexcept { return socket_.native_handle(); }
+  // close, is_open, get_executor, socket, native_handle: BasicSocket. Time limits:
+  // set_read_timeout, set_write_timeout, set_read_deadline, set_write_deadline (IoLimits).
 
  protected:
-  /// Takes an open socket (or a closed one, for a failed connect) and makes it non-blocking.
-  explicit BasicStream(socket_type socket);
+  explicit BasicStream(socket_type socket) : BasicSocket<Protocol>(std::move(socket)) {}
   ~BasicStream() = default;
 
-  [[noreturn]] static void throw_error(const error_code& ec, const char* operation);
-
-  socket_type socket_;
+  using BasicSocket<Protocol>::socket_;
+  using BasicSocket<Protocol>::throw_error;
 
  private:
   std::size_t read_some_list(const detail::MutableBufferList& buffers, error_code& ec);

@@ -15,11 +15,7 @@ TcpStream TcpStream::connect(const Address& address, error_code& ec) {
   if ((ec = detail::enter_blocking_call())) return TcpStream(std::move(socket));
   socket.open(address.tcp().protocol(), ec);
   if (!ec) socket.async_connect(address.tcp(), use_fiber[ec]);
-  if (ec) {
-    error_code ignored;
-    socket.close(ignored);
-  }
-  return TcpStream(std::move(socket));
+  return TcpStream(detail::close_on_error(std::move(socket), ec));
 }
 
 TcpStream TcpStream::connect(const Address& address) {

@@ -8,11 +8,7 @@ UdpSocket UdpSocket::bind(const Address& address, error_code& ec) {
   socket_type socket = make_socket("zio::net::UdpSocket::bind");
   socket.open(address.udp().protocol(), ec);
   if (!ec) socket.bind(address.udp(), ec);
-  if (ec) {
-    error_code ignored;
-    socket.close(ignored);
-  }
-  return UdpSocket(std::move(socket));
+  return UdpSocket(detail::close_on_error(std::move(socket), ec));
 }
 
 UdpSocket UdpSocket::bind(const Address& address) {

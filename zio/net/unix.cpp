@@ -39,11 +39,7 @@ UnixStream UnixStream::connect(std::string_view path, error_code& ec) {
   if (!ec) ec = detail::enter_blocking_call();
   if (!ec) socket.open(endpoint.protocol(), ec);
   if (!ec) socket.async_connect(endpoint, use_fiber[ec]);
-  if (ec) {
-    error_code ignored;
-    socket.close(ignored);
-  }
-  return UnixStream(std::move(socket));
+  return UnixStream(detail::close_on_error(std::move(socket), ec));
 }
 
 UnixStream UnixStream::connect(std::string_view path) {
@@ -99,11 +95,7 @@ UnixDatagram UnixDatagram::bind(std::string_view path, error_code& ec) {
   const auto endpoint = to_endpoint<endpoint_type>(path, ec);
   if (!ec) socket.open(endpoint.protocol(), ec);
   if (!ec) socket.bind(endpoint, ec);
-  if (ec) {
-    error_code ignored;
-    socket.close(ignored);
-  }
-  return UnixDatagram(std::move(socket));
+  return UnixDatagram(detail::close_on_error(std::move(socket), ec));
 }
 
 UnixDatagram UnixDatagram::bind(std::string_view path) {

@@ -1,0 +1,53 @@
+#include <zio/net/basic_socket.hpp>
+
+#include <string>
+#include <type_traits>
+
+namespace zio::net {
+namespace {
+
+/// The zio type each protocol's socket stands for, for error messages.
+template <typename Protocol>
+constexpr const char* type_name() {
+  if constexpr (std::is_same_v<Protocol, boost::asio::ip::tcp>) {
+    return "zio::net::TcpStream";
+  } else if constexpr (std::is_same_v<Protocol, boost::asio::local::stream_protocol>) {
+    return "zio::net::UnixStream";
+  } else if constexpr (std::is_same_v<Protocol, boost::asio::ip::udp>) {
+    return "zio::net::UdpSocket";
+  } else {
+    return "zio::net::UnixDatagram";
+  }
+}
+
+}  // namespace
+
+template <typename Protocol>
+BasicSocket<Protocol>::BasicSocket(socket_type socket) : socket_(std::move(socket)) {
+  if (socket_.is_open()) socket_.non_blocking(true);
+}
+
+template <typename Protocol>
+void BasicSocket<Protocol>::throw_error(const error_code& ec, const char* operation) {
+  const std::string what = std::string(type_name<Protocol>()) + "::" + operation;
+  detail::throw_error(ec, what.c_str());
+}
+
+template <typename Protocol>
+void BasicSocket<Protocol>::close(error_code& ec) noexcept {
+  socket_.close(ec);
+}
+
+template <typename Protocol>
+void BasicSocket<Protocol>::close() {
+  error_code ec;
+  close(ec);
+  if (ec) throw_error(ec, "close");
+}
+
+template class BasicSocket<boost::asio::ip::tcp>;
+template class BasicSocket<boost::asio::local::stream_protocol>;
+template class BasicSocket<boost::asio::ip::udp>;
+template class BasicSocket<boost::asio::local::datagram_protocol>;
+
+}  // namespace zio::net
