@@ -89,6 +89,9 @@ void serve(Room& room, Connection& client, const SessionLimits& limits) {
     Room& room;
     Member& me;
     ~Leave() {
+      // Runs while a cancelled session unwinds too: the shield keeps the room's mutex from
+      // throwing Canceled out of this destructor (that was std::terminate, seen under ASan).
+      zio::Shield shield;
       room.leave(me);
       room.broadcast(0, "* " + me.nick + " left");
     }
