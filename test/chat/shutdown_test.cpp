@@ -1,5 +1,6 @@
 // The chat server binary: SIGTERM tells every client and exits 0 within two seconds.
 #include "chat/chat_support.hpp"
+#include "support/child_process.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,27 +21,19 @@ struct Child {
 
 // Starts the server on a free port and reads the port it printed.
 Child start_server() {
-  int out[2];
-  REQUIRE(::pipe(out) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::close(out[0]);
-    ::close(out[1]);
-    ::execl(CHAT_SERVER, CHAT_SERVER, "--port", "0", "--http-port", "-1", "--executors", "2", "--log-level", "warn",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(out[1]);
+  const auto child = zio::test::start_process(CHAT_SERVER,
+                                              {"--port", "0", "--http-port", "-1", "--executors", "2", "--log-level", "warn"},
+                                              zio::test::Capture::stdout_only);
+  REQUIRE(child.pid > 0);
+  const int out = child.output;
   std::string first_line;
   char c;
-  while (::read(out[0], &c, 1) == 1 && c != '\n') first_line += c;
-  ::close(out[0]);
+  while (::read(out, &c, 1) == 1 && c != '\n') first_line += c;
+  ::close(out);
   unsigned tcp = 0;
   int http = 0;
   REQUIRE(std::sscanf(first_line.c_str(), "listening tcp=%u http=%d", &tcp, &http) == 2);
-  return {pid, static_cast<std::uint16_t>(tcp)};
+  return {child.pid, static_cast<std::uint16_t>(tcp)};
 }
 
 }  // namespace
@@ -69,26 +62,10 @@ TEST_CASE("Chat server: SIGTERM says goodbye to every client and exits 0 quickly
 
 TEST_CASE("Chat server: bad options are a clear error", "[chat]") {
   for (const char* option : {"--port=abc", "--bogus"}) {
-    int out[2];
-    REQUIRE(::pipe(out) == 0);
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::dup2(out[1], STDERR_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      ::execl(CHAT_SERVER, CHAT_SERVER, option, "1", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string text;
-    char buffer[256];
-    for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
-    ::close(out[0]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 2);
+    const auto child = zio::test::start_process(CHAT_SERVER, {option, "1"}, zio::test::Capture::stderr_only);
+    REQUIRE(child.pid > 0);
+    const std::string text = zio::test::read_to_end(child.output);
+    CHECK(zio::test::wait_exit_code(child.pid) == 2);
     CHECK_THAT(text, Catch::Contains("unknown option") && Catch::Contains("usage:"));
   }
 }

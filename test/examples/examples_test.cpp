@@ -1,9 +1,8 @@
 // Smoke test of the examples gallery: each program runs to completion, exits 0 and prints
 // what it promises.
-#include <catch2/catch.hpp>
+#include "support/child_process.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
@@ -17,31 +16,12 @@ struct Outcome {
 
 // Runs EXAMPLES_DIR/name with `args`, collecting stdout and stderr.
 Outcome run(const std::string& name, std::vector<std::string> args = {}) {
-  const std::string path = std::string(EXAMPLES_DIR) + "/" + name;
-  args.insert(args.begin(), path);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int out[2];
-  REQUIRE(::pipe(out) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::dup2(out[1], STDERR_FILENO);
-    ::close(out[0]);
-    ::close(out[1]);
-    ::execv(path.c_str(), argv.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
+  const auto child = zio::test::start_process(std::string(EXAMPLES_DIR) + "/" + name, std::move(args),
+                                              zio::test::Capture::both);
+  REQUIRE(child.pid > 0);
   Outcome outcome;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) outcome.output.append(buffer, static_cast<std::size_t>(n));
-  ::close(out[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  outcome.output = zio::test::read_to_end(child.output);
+  outcome.exit_code = zio::test::wait_exit_code(child.pid);
   return outcome;
 }
 
