@@ -47,6 +47,33 @@ TEST_CASE("sleep: fibers wake in deadline order and never early", "[runtime][sle
   }
 }
 
+TEST_CASE("sleep: timers that expire in the same pass wake in deadline order", "[runtime][sleep]") {
+  // The executor is kept busy past both deadlines, so one pass of its timer heap fires both.
+  // A woken fiber normally takes the run-next slot; a timer wake must not, or the later
+  // deadline would displace the earlier one and run first.
+  zio::Runtime rt({.executors = 1});
+  auto order = rt.block_on([] {
+    std::vector<int> woke;
+    const auto start = zio::Clock::now();
+    auto first = zio::spawn([&] {
+      zio::sleep_until(start + 1ms);
+      woke.push_back(1);
+    });
+    auto second = zio::spawn([&] {
+      zio::sleep_until(start + 2ms);
+      woke.push_back(2);
+    });
+    zio::yield();  // both are asleep now: they started in spawn order
+    while (zio::Clock::now() < start + 10ms) {
+      // Busy on purpose, without a blocking call: the loop cannot fire timers meanwhile.
+    }
+    first.join();
+    second.join();
+    return woke;
+  });
+  CHECK(order == std::vector<int>{1, 2});
+}
+
 TEST_CASE("sleep: sleep_until a past deadline returns at once", "[runtime][sleep]") {
   const std::size_t executors = GENERATE(1, 4);
   run_in_runtime(executors, [] {

@@ -46,7 +46,7 @@ class DeadlineTimer {
     // node_ is the first member: the node's address is the timer's.
     auto& self = reinterpret_cast<DeadlineTimer&>(node);
     self.fired_.store(true, std::memory_order_release);
-    self.task_->wake();
+    self.task_->wake(TaskBase::WakeOrder::fifo);
   }
 
   TimerNode node_;  // first: on_fire casts back

@@ -27,7 +27,8 @@ class RuntimeCore {
 
   /// Queues a task that was woken (any thread): pinned ones go to their executor, others to
   /// the waker's executor when the waker is one of ours (migration), else the shared queue.
-  void schedule_woken(TaskBase& task) noexcept;
+  /// `prefer_next`: into the run-next slot, else behind the ready tasks.
+  void schedule_woken(TaskBase& task, bool prefer_next) noexcept;
 
   // ---- the shared (injection) queue and idle executors; see executor.cpp's protocol ----
   void inject(TaskBase& task) noexcept;

@@ -52,14 +52,12 @@ void TaskBase::yield_now() noexcept {
   suspend();
 }
 
-void TaskBase::wake() noexcept {
+void TaskBase::wake(WakeOrder order) noexcept {
   std::uint32_t s = state.load(std::memory_order_acquire);
   for (;;) {
     if (s == task_waiting) {
       if (state.compare_exchange_weak(s, task_ready, std::memory_order_acq_rel)) {
-        // A woken fiber usually has fresh work (a message, a completion) best handled at
-        // once, so it goes to the waker's run-next slot.
-        core_->schedule_woken(*this);
+        core_->schedule_woken(*this, order == WakeOrder::next);
         return;
       }
     } else if (s == task_running || s == task_parking || s == task_ready) {

@@ -124,7 +124,11 @@ class TaskBase : public Coroutine, public ListHook {
   /// Switches to the executor, which queues the task behind the others that are ready.
   void yield_now() noexcept;
   /// Makes a waiting task ready (any thread). Harmless on a task that is not waiting.
-  void wake() noexcept;
+  /// A woken task usually runs next on the waker's executor (it tends to hold fresh work:
+  /// a message, a completion); `WakeOrder::fifo` queues it behind the ready ones instead, for
+  /// wakers that wake several tasks whose order matters (timers firing in deadline order).
+  enum class WakeOrder : std::uint8_t { next, fifo };
+  void wake(WakeOrder order = WakeOrder::next) noexcept;
 
   /// errc::canceled when this task should stop waiting: cancelled or a timeout scope fired,
   /// and no shield is active. Called by the task itself.

@@ -15,7 +15,7 @@ struct SleepNode {
   static void on_fire(detail::TimerNode& node) noexcept {
     auto& self = reinterpret_cast<SleepNode&>(node);
     self.fired.store(true, std::memory_order_release);
-    self.task->wake();
+    self.task->wake(detail::TaskBase::WakeOrder::fifo);
   }
 };
 

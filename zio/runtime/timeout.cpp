@@ -24,7 +24,7 @@ void TimeoutScope::on_fire(TimerNode& node) noexcept {
   auto& self = reinterpret_cast<TimeoutScope&>(node);
   self.fired_.store(true, std::memory_order_release);
   self.task_->fired_timeouts.fetch_add(1, std::memory_order_acq_rel);
-  self.task_->wake();
+  self.task_->wake(detail::TaskBase::WakeOrder::fifo);
 }
 
 }  // namespace detail
