@@ -1,4 +1,5 @@
 #include <zio/coro/coroutine.hpp>
+#include <zio/sync/channel.hpp>
 
 #include "support/runtime.hpp"
 
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -36,6 +38,39 @@ TEST_CASE("Coroutine: two fibers suspended inside catch blocks each rethrow thei
   });
   CHECK(results[0] == "first:0");
   CHECK(results[1] == "second:0");
+}
+
+TEST_CASE("Coroutine: fibers handing the thread to each other keep their own caught exceptions",
+          "[coro][exceptions]") {
+  // A channel ping-pong switches from fiber to fiber directly (no pass through the
+  // executor), which must swap the per-thread exception state just as the executor does.
+  const std::size_t executors = GENERATE(1, 2);
+  auto results = zio::test::run_in_runtime(executors, [] {
+    zio::Channel<int> to_b(1), to_a(1);
+    auto worker = [](std::string name, zio::Channel<int>& in, zio::Channel<int>& out, bool starts) {
+      std::string seen;
+      try {
+        throw std::runtime_error(name);
+      } catch (...) {
+        for (int i = 0; i < 50; ++i) {
+          if (starts) out.send(i);
+          if (!in.receive()) return std::string("closed");
+          if (!starts) out.send(i);
+        }
+        try {
+          throw;
+        } catch (const std::runtime_error& e) {
+          seen = std::string(e.what()) + ":" + std::to_string(std::uncaught_exceptions());
+        }
+      }
+      return seen;
+    };
+    auto a = zio::spawn(worker, std::string("a"), std::ref(to_a), std::ref(to_b), true);
+    auto b = zio::spawn(worker, std::string("b"), std::ref(to_b), std::ref(to_a), false);
+    return std::array<std::string, 2>{a.join(), b.join()};
+  });
+  CHECK(results[0] == "a:0");
+  CHECK(results[1] == "b:0");
 }
 
 TEST_CASE("Coroutine: an exception in flight in one fiber does not leak into another",

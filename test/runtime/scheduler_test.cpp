@@ -292,3 +292,46 @@ TEST_CASE("scheduler: ping-pong between fibers on different executors", "[runtim
   CHECK(last == 2 * rounds);
   CHECK(same_thread == 0);
 }
+
+TEST_CASE("scheduler: fibers handing the thread to each other do not starve the rest",
+          "[runtime][scheduler]") {
+  // A channel ping-pong parks into the woken fiber directly, without a pass of the executor
+  // loop. Fairness must survive that (the hand-off follows the loop's run-next and
+  // look-outside rules, and the cooperative budget sends each fiber through the loop now and
+  // then): a yielding fiber, a timer and work from a plain thread all get their turn while
+  // the pair never stops. The pair stops only once all
+  // three happened, so starvation shows as the round cap being reached.
+  const std::size_t executors = GENERATE(1, 2);
+  zio::Runtime rt({.executors = executors, .pin_fibers = true});
+  constexpr long round_cap = 50'000'000;
+  auto rounds = rt.block_on([&] {
+    std::atomic<int> yields{0};
+    std::atomic<bool> timer_fired{false}, from_thread{false};
+    auto everyone_ran = [&] { return yields.load() >= 100 && timer_fired.load() && from_thread.load(); };
+    zio::Channel<long> ping(1), pong(1);
+    auto ponger = zio::spawn([&] {
+      while (auto v = ping.receive()) pong.send(*v);
+    });
+    auto yielder = zio::spawn([&] {
+      while (yields.fetch_add(1) < 100) zio::yield();
+    });
+    auto sleeper = zio::spawn([&] {
+      zio::sleep_for(2ms);
+      timer_fired = true;
+    });
+    std::thread outsider([&] { rt.spawn([&] { from_thread = true; }).join(); });
+    long round = 0;
+    while (!everyone_ran() && round < round_cap) {
+      ping.send(round);
+      if (pong.receive() != round) break;
+      ++round;
+    }
+    ping.close();
+    ponger.join();
+    yielder.join();
+    sleeper.join();
+    outsider.join();
+    return round;
+  });
+  CHECK(rounds < round_cap);
+}

@@ -13,6 +13,13 @@
 //
 // On the coroutine side only the sanitizer calls are made: ASan must learn which stack it left
 // and which it returned to, and the caller's bounds change when the coroutine migrates.
+//
+// A hand-off (switch_to) goes from one coroutine straight to another on the same thread,
+// with Boost.Context's ontop jump: `on_handoff` runs first on the target's stack, where it
+// saves the source's context, finishes the sanitizer switch and runs the caller's `after`.
+// The target inherits the source's resumer (context, stack bounds, TSan fiber), so when it
+// suspends, the resumer's resume() returns; every jump back carries the coroutine that made
+// it, and resume() saves the context and exception state into that one.
 #include <zio/coro/coroutine.hpp>
 
 #include <zio/detail/assert.hpp>
@@ -69,6 +76,22 @@ namespace {
 __attribute__((tls_model("initial-exec"))) thread_local Coroutine* tls_running = nullptr;
 __attribute__((tls_model("initial-exec"))) thread_local EhGlobals* tls_eh_globals = nullptr;
 
+// switch_to() runs on a coroutine's stack, which may have migrated since the caller last
+// touched these: noinline plus the empty asm make it compute this thread's addresses afresh.
+__attribute__((noinline)) Coroutine** running_slot() noexcept {
+  Coroutine** slot = &tls_running;
+  asm volatile("" : "+r"(slot));
+  return slot;
+}
+__attribute__((noinline)) EhGlobals* thread_eh_globals() noexcept {
+  EhGlobals** slot = &tls_eh_globals;
+  asm volatile("" : "+r"(slot));
+  return *slot;  // set by the resume() that started this thread's current run
+}
+
+// Marks a jump that arrives through on_handoff, which has done the landing's sanitizer work.
+char handoff_tag;
+
 [[maybe_unused]] void asan_start(void** fake_stack_save, const void* bottom, std::size_t size) {
 #ifdef ZIO_ASAN
   __sanitizer_start_switch_fiber(fake_stack_save, bottom, size);
@@ -107,7 +130,7 @@ void tsan_deliver_pending_signals() {
 
 }  // namespace
 
-// Reached only through `trampoline`; keeps the private members private.
+// Reached only through Boost.Context's jumps; keeps the private members private.
 struct CoroutineAccess {
   static void entry(ctx::transfer_t t) noexcept {
     auto* self = static_cast<Coroutine*>(t.data);
@@ -115,6 +138,27 @@ struct CoroutineAccess {
     asan_finish(nullptr, &self->caller_stack_bottom_, &self->caller_stack_size_);
     self->entry_(*self);
     self->finish();
+  }
+
+  // What switch_to() leaves on the source's stack for on_handoff.
+  struct Handoff {
+    Coroutine* from;
+    Coroutine* to;
+    Coroutine::AfterSwitch after;
+    void* arg;
+  };
+
+  // Runs on the target's stack before the target continues.
+  static ctx::transfer_t on_handoff(ctx::transfer_t t) noexcept {
+    auto* handoff = static_cast<Handoff*>(t.data);
+    asan_finish(handoff->to->asan_fake_stack_, nullptr, nullptr);
+    // Copied: it lives on the source's stack, which `after` may let another thread resume.
+    const Handoff h = *handoff;
+    h.from->context_ = t.fctx;
+    void* resumer = h.from->caller_;
+    h.after(*h.from, h.arg);
+    // Becomes the result of the target's own suspending jump: its new resumer.
+    return {resumer, &handoff_tag};
   }
 };
 
@@ -135,7 +179,7 @@ void Coroutine::start(Stack stack, Entry entry) noexcept {
 #endif
 }
 
-void Coroutine::resume() noexcept {
+Coroutine& Coroutine::resume() noexcept {
   ZIO_ASSERT(started() && !finished_, "resume of a coroutine that is not runnable");
   EhGlobals* eh = tls_eh_globals;
   if (!eh) eh = tls_eh_globals = eh_globals();
@@ -155,23 +199,53 @@ void Coroutine::resume() noexcept {
   tsan_switch(tsan_fiber_);
 
   ctx::transfer_t t = ctx::jump_fcontext(context_, this);
-  context_ = t.fctx;
+  // Whoever jumped back: this coroutine, or one it (transitively) handed the thread to.
+  auto& back = *static_cast<Coroutine*>(t.data);
+  back.context_ = t.fctx;
 
   asan_finish(executor_fake_stack, nullptr, nullptr);
   tls_running = outer;
-  caught_exceptions_ = eh->caught_exceptions;
-  uncaught_exceptions_ = eh->uncaught_exceptions;
+  back.caught_exceptions_ = eh->caught_exceptions;
+  back.uncaught_exceptions_ = eh->uncaught_exceptions;
   *eh = executor_eh;
+  return back;
+}
+
+void Coroutine::land(void* from_context, bool handed_off) noexcept {
+  // Possibly on another thread now: everything here reads fresh state.
+  caller_ = from_context;
+  if (!handed_off) asan_finish(asan_fake_stack_, &caller_stack_bottom_, &caller_stack_size_);
 }
 
 void Coroutine::suspend() noexcept {
   tsan_deliver_pending_signals();
   asan_start(&asan_fake_stack_, caller_stack_bottom_, caller_stack_size_);
   tsan_switch(tsan_caller_);
-  ctx::transfer_t t = ctx::jump_fcontext(caller_, nullptr);
-  // Possibly on another thread now: everything below reads fresh state.
-  caller_ = t.fctx;
-  asan_finish(asan_fake_stack_, &caller_stack_bottom_, &caller_stack_size_);
+  ctx::transfer_t t = ctx::jump_fcontext(caller_, this);
+  land(t.fctx, t.data == &handoff_tag);
+}
+
+void Coroutine::switch_to(Coroutine& next, AfterSwitch after, void* arg) noexcept {
+  ZIO_ASSERT(next.started() && !next.finished_ && &next != this, "hand-off to a coroutine that is not suspended");
+  tsan_deliver_pending_signals();
+  // This thread's exception state is ours: keep it, and give the thread next's.
+  EhGlobals* eh = thread_eh_globals();
+  caught_exceptions_ = eh->caught_exceptions;
+  uncaught_exceptions_ = eh->uncaught_exceptions;
+  eh->caught_exceptions = next.caught_exceptions_;
+  eh->uncaught_exceptions = next.uncaught_exceptions_;
+  *running_slot() = &next;
+
+  // next inherits our resumer; its context arrives through on_handoff's result.
+  next.caller_stack_bottom_ = caller_stack_bottom_;
+  next.caller_stack_size_ = caller_stack_size_;
+  next.tsan_caller_ = tsan_caller_;
+  asan_start(&asan_fake_stack_, next.stack_.usable_bottom(), next.stack_.usable_size());
+  tsan_switch(next.tsan_fiber_);
+
+  CoroutineAccess::Handoff handoff{this, &next, after, arg};
+  ctx::transfer_t t = ctx::ontop_fcontext(next.context_, &handoff, &CoroutineAccess::on_handoff);
+  land(t.fctx, t.data == &handoff_tag);
 }
 
 void Coroutine::finish() noexcept {
@@ -180,7 +254,7 @@ void Coroutine::finish() noexcept {
   // nullptr: this stack's fake frames die with it.
   asan_start(nullptr, caller_stack_bottom_, caller_stack_size_);
   tsan_switch(tsan_caller_);
-  ctx::jump_fcontext(caller_, nullptr);
+  ctx::jump_fcontext(caller_, this);
   ZIO_ASSERT(false, "a finished coroutine was resumed");
 }
 

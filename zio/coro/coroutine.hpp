@@ -17,12 +17,24 @@ class Coroutine {
   /// Prepares `entry` to run on `stack`; the first resume() starts it. `entry` must not throw.
   void start(Stack stack, Entry entry) noexcept;
 
-  /// Called by a scheduler thread: runs the coroutine until it suspends or finishes.
-  /// The coroutine may have been suspended on another thread (migration).
-  void resume() noexcept;
+  /// Called by a scheduler thread: runs the coroutine until a coroutine suspends or
+  /// finishes, and returns that one: this coroutine, or another it handed the thread to with
+  /// switch_to(). The coroutine may have been suspended on another thread (migration).
+  Coroutine& resume() noexcept;
 
   /// Called on the coroutine's own stack: switches back to the thread that resumed it.
   void suspend() noexcept;
+
+  /// What runs on the next coroutine's stack right after a switch_to(), before it continues.
+  using AfterSwitch = void (*)(Coroutine& from, void* arg);
+
+  /// Called on the coroutine's own stack: suspends it and continues `next` (started and
+  /// suspended, owned by the caller) on this thread directly, as if this coroutine had
+  /// suspended and its resumer had then resumed `next`, without the two switches through the
+  /// resumer. `next` later suspends to that resumer, whose resume() returns `next`.
+  /// `after(*this, arg)` runs once this coroutine's switch is complete (it may then be
+  /// resumed elsewhere), on `next`'s stack.
+  void switch_to(Coroutine& next, AfterSwitch after, void* arg) noexcept;
 
   bool started() const noexcept { return static_cast<bool>(stack_); }
   bool finished() const noexcept { return finished_; }
@@ -38,6 +50,7 @@ class Coroutine {
  private:
   friend struct CoroutineAccess;
   void finish() noexcept;
+  void land(void* from_context, bool handed_off) noexcept;
 
   void* context_ = nullptr;  // the coroutine's saved context while it is suspended
   void* caller_ = nullptr;   // the resuming thread's context while it runs

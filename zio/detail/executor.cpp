@@ -28,9 +28,13 @@
 //            This is why a waiter is published only after the switch finished: nobody can
 //            resume a stack that is still in use.
 //   finish → return the stack to the pool and complete the task.
+// A task that parks while the run-next slot holds a suspended task hands the thread to it
+// directly (take_handoff, Coroutine::switch_to); the park's step above then runs on the
+// next task's stack, and the task that eventually switches back is not the one resumed.
 #include <zio/detail/executor.hpp>
 
 #include <zio/coro/overflow_guard.hpp>
+#include <zio/detail/assert.hpp>
 #include <zio/detail/runtime_core.hpp>
 
 #include <boost/asio/post.hpp>
@@ -168,8 +172,8 @@ void Executor::check_outside() noexcept {
   if (TaskBase* task = core_.take_injected(*this)) requeue(*task);
 }
 
-TaskBase* Executor::next_task(unsigned tick) noexcept {
-  if (tick % outside_check_interval == outside_check_interval - 1) check_outside();
+TaskBase* Executor::next_task() noexcept {
+  if (tick_ % outside_check_interval == outside_check_interval - 1) check_outside();
   if (run_next_ && run_next_streak_ < max_run_next_streak) {
     ++run_next_streak_;
     return std::exchange(run_next_, nullptr);
@@ -177,7 +181,7 @@ TaskBase* Executor::next_task(unsigned tick) noexcept {
   run_next_streak_ = 0;
   // Alternate between the two local queues so neither starves the other.
   TaskBase* task;
-  if (tick & 1) {
+  if (tick_ & 1) {
     task = pinned_.pop_front();
     if (!task) task = stealable_.pop();
   } else {
@@ -203,9 +207,8 @@ void Executor::run(StopCondition done) {
     ~CurrentGuard() { tls_executor = outer; }
   } current_guard(this);
   AltSignalStack alt_stack;
-  unsigned tick = 0;
   while (!done()) {
-    TaskBase* task = next_task(tick);
+    TaskBase* task = next_task();
     if (!task) task = find_work();
     if (task) {
       if (searching_) {
@@ -214,7 +217,6 @@ void Executor::run(StopCondition done) {
       }
       run_task(*task);
       ran_since_park_ = true;
-      ++tick;
       continue;
     }
     if (!pinned_.empty() || run_next_ || !stealable_.empty() || done()) continue;
@@ -277,8 +279,17 @@ void Executor::park(StopCondition done) {
   searching_ = core_.leave_idle(*this);
 }
 
-void Executor::run_task(TaskBase& task) noexcept {
+void Executor::begin_running(TaskBase& task) noexcept {
   task.executor = this;
+  // Every transition here is a read-modify-write that keeps the notified bit: a plain store
+  // could hide a wake-up that raced with it (the waker saw `ready` and left the bit).
+  task.state.fetch_add(task_running - task_ready, std::memory_order_acq_rel);
+  task.switch_reason = SwitchReason::finish;
+  running_ = &task;
+  ++tick_;
+}
+
+void Executor::run_task(TaskBase& task) noexcept {
   if (!task.started()) {
     Stack stack;
     try {
@@ -291,34 +302,58 @@ void Executor::run_task(TaskBase& task) noexcept {
     // skips the function, and the closure is destroyed on the fiber, where it may block.
     task.start(stack, [](Coroutine& coroutine) { static_cast<TaskBase&>(coroutine).run_body(); });
   }
-  // Every transition here is a read-modify-write that keeps the notified bit: a plain store
-  // could hide a wake-up that raced with it (the waker saw `ready` and left the bit).
-  task.state.fetch_add(task_running - task_ready, std::memory_order_acq_rel);
-  task.switch_reason = SwitchReason::finish;
-  running_ = &task;
-  task.resume();
+  begin_running(task);
+  // The task that switches back may be another one: `task` may have handed the thread on.
+  auto& back = static_cast<TaskBase&>(task.resume());
+  ZIO_ASSERT(&back == running_, "a task other than the running one switched back");
   running_ = nullptr;
 
-  switch (task.switch_reason) {
+  switch (back.switch_reason) {
     case SwitchReason::yield:
-      task.state.fetch_sub(task_running - task_ready, std::memory_order_acq_rel);
-      requeue(task);
+      back.state.fetch_sub(task_running - task_ready, std::memory_order_acq_rel);
+      requeue(back);
       break;
-    case SwitchReason::park: {
-      if (SpinLock* lock = std::exchange(task.park_unlock, nullptr)) lock->unlock();
-      std::uint32_t expected = task_parking;
-      if (!task.state.compare_exchange_strong(expected, task_waiting, std::memory_order_acq_rel)) {
-        // A wake-up arrived while it was running or switching out: run it again instead.
-        task.state.exchange(task_ready, std::memory_order_acq_rel);
-        requeue(task);
-      }
+    case SwitchReason::park:
+      complete_park(back);
       break;
-    }
     case SwitchReason::finish:
-      stacks_.release(task.take_stack());
-      task.on_finished();
+      stacks_.release(back.take_stack());
+      back.on_finished();
       break;
   }
+}
+
+void Executor::complete_park(TaskBase& task) noexcept {
+  if (SpinLock* lock = std::exchange(task.park_unlock, nullptr)) lock->unlock();
+  std::uint32_t expected = task_parking;
+  if (!task.state.compare_exchange_strong(expected, task_waiting, std::memory_order_acq_rel)) {
+    // A wake-up arrived while it was running or switching out: run it again instead.
+    task.state.exchange(task_ready, std::memory_order_acq_rel);
+    requeue(task);
+  }
+}
+
+// A park whose executor has a task in its run-next slot is, with the loop, two switches and
+// a pass of the loop that would pick that very task. The hand-off replaces them with one
+// direct switch (message passing: ping-pong over channels). It follows the loop's rules:
+// not when the loop is due to look outside (timers, inbox, I/O, the stop condition), and
+// not past the run-next streak while other tasks are queued.
+TaskBase* Executor::take_handoff() noexcept {
+  TaskBase* next = run_next_;
+  if (!next || !next->started()) return nullptr;
+  if (tick_ % outside_check_interval == outside_check_interval - 1) return nullptr;
+  if (run_next_streak_ >= max_run_next_streak) {
+    if (!pinned_.empty() || !stealable_.empty()) return nullptr;
+    run_next_streak_ = 0;
+  }
+  ++run_next_streak_;
+  run_next_ = nullptr;
+  begin_running(*next);
+  return next;
+}
+
+void Executor::after_handoff_park(Coroutine& parked, void* executor) noexcept {
+  static_cast<Executor*>(executor)->complete_park(static_cast<TaskBase&>(parked));
 }
 
 }  // namespace zio::detail

@@ -67,6 +67,14 @@ class Executor {
   /// when `prefer_next` (wake-ups), else the stealable queue (spawns, yields).
   void schedule_local(TaskBase& task, bool prefer_next) noexcept;
 
+  /// On the stack of this executor's running task as it parks: the task to switch to
+  /// directly instead of through the loop (the run-next slot's, when the loop would pick it
+  /// next anyway), already accounted as running; nullptr when the park must go through
+  /// the loop. The parking task then calls Coroutine::switch_to with `after_handoff_park`.
+  TaskBase* take_handoff() noexcept;
+  /// Completes a handed-off park on the next task's stack: what the loop does after a park.
+  static void after_handoff_park(Coroutine& parked, void* executor) noexcept;
+
   /// Wakes the loop if it is parked (any thread). Returns whether it was parked.
   bool unpark() noexcept;
 
@@ -84,7 +92,9 @@ class Executor {
  private:
   void push_stealable(TaskBase& task) noexcept;
   void requeue(TaskBase& task) noexcept;
-  TaskBase* next_task(unsigned tick) noexcept;
+  TaskBase* next_task() noexcept;
+  void begin_running(TaskBase& task) noexcept;
+  void complete_park(TaskBase& task) noexcept;
   TaskBase* find_work() noexcept;
   bool drain_inbox() noexcept;
   void run_task(TaskBase& task) noexcept;
@@ -99,6 +109,7 @@ class Executor {
   TaskQueue pinned_;              // tasks that must run here, FIFO
   TaskBase* run_next_ = nullptr;  // the task woken last: runs next (message passing)
   unsigned run_next_streak_ = 0;  // run-next picks in a row; capped so queues are not starved
+  unsigned tick_ = 0;             // tasks run; every outside_check_interval-th looks outside
   TaskBase* running_ = nullptr;
   bool searching_ = false;        // woken to look for work; see RuntimeCore's idle protocol
   bool ran_since_park_ = false;   // ran a task since it last parked: worth spinning first

@@ -44,7 +44,13 @@ void TaskBase::park(SpinLock* unlock_after) noexcept {
   switch_reason = SwitchReason::park;
   // running → parking, keeping a notified bit a waker may have set meanwhile.
   state.fetch_add(task_parking - task_running, std::memory_order_acq_rel);
-  suspend();
+  // `executor` is the one running this task now (a member, not thread-local: safe to read
+  // on a fiber that has migrated).
+  if (TaskBase* next = executor->take_handoff()) {
+    switch_to(*next, &Executor::after_handoff_park, executor);
+  } else {
+    suspend();
+  }
 }
 
 void TaskBase::yield_now() noexcept {
