@@ -29,6 +29,7 @@
 #include <cxxabi.h>
 
 #include <cstdint>
+#include <new>
 #include <utility>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -136,7 +137,7 @@ struct CoroutineAccess {
     auto* self = static_cast<Coroutine*>(t.data);
     self->caller_ = t.fctx;
     asan_finish(nullptr, &self->caller_stack_bottom_, &self->caller_stack_size_);
-    self->entry_(*self);
+    self->entry_(self->user_);
     self->finish();
   }
 
@@ -162,25 +163,38 @@ struct CoroutineAccess {
   }
 };
 
-Coroutine::~Coroutine() {
-  ZIO_ASSERT(!started() || finished_, "a started coroutine was destroyed before it finished");
-#ifdef ZIO_TSAN
-  if (tsan_fiber_) __tsan_destroy_fiber(tsan_fiber_);
-#endif
+Coroutine* Coroutine::create(Stack stack, Entry entry, void* user) noexcept {
+  // The object takes the top of the stack, 64-byte aligned (a cache line of its own); the
+  // fiber's frames start below it.
+  auto top = reinterpret_cast<std::uintptr_t>(stack.top());
+  void* place = reinterpret_cast<void*>((top - sizeof(Coroutine)) & ~std::uintptr_t{63});
+  return new (place) Coroutine(stack, entry, user);
 }
 
-void Coroutine::start(Stack stack, Entry entry) noexcept {
-  ZIO_ASSERT(!started(), "coroutine started twice");
-  stack_ = stack;
-  entry_ = entry;
-  context_ = ctx::make_fcontext(stack_.top(), stack_.usable_size(), &CoroutineAccess::entry);
+Coroutine::Coroutine(Stack stack, Entry entry, void* user) noexcept : entry_(entry), user_(user), stack_(stack) {
+  char* frames_top = reinterpret_cast<char*>(this);
+  context_ = ctx::make_fcontext(frames_top, static_cast<std::size_t>(frames_top - stack_.usable_bottom()),
+                                &CoroutineAccess::entry);
 #ifdef ZIO_TSAN
   tsan_fiber_ = __tsan_create_fiber(0);
 #endif
 }
 
+Coroutine::~Coroutine() {
+#ifdef ZIO_TSAN
+  if (tsan_fiber_) __tsan_destroy_fiber(tsan_fiber_);
+#endif
+}
+
+Stack Coroutine::destroy(Coroutine* coroutine) noexcept {
+  ZIO_ASSERT(coroutine->finished_, "a coroutine was destroyed before it finished");
+  Stack stack = coroutine->stack_;
+  coroutine->~Coroutine();
+  return stack;
+}
+
 Coroutine& Coroutine::resume() noexcept {
-  ZIO_ASSERT(started() && !finished_, "resume of a coroutine that is not runnable");
+  ZIO_ASSERT(!finished_, "resume of a finished coroutine");
   EhGlobals* eh = tls_eh_globals;
   if (!eh) eh = tls_eh_globals = eh_globals();
   EhGlobals executor_eh = *eh;
@@ -226,7 +240,7 @@ void Coroutine::suspend() noexcept {
 }
 
 void Coroutine::switch_to(Coroutine& next, AfterSwitch after, void* arg) noexcept {
-  ZIO_ASSERT(next.started() && !next.finished_ && &next != this, "hand-off to a coroutine that is not suspended");
+  ZIO_ASSERT(!next.finished_ && &next != this, "hand-off to a coroutine that is not suspended");
   tsan_deliver_pending_signals();
   // This thread's exception state is ours: keep it, and give the thread next's.
   EhGlobals* eh = thread_eh_globals();
@@ -256,18 +270,6 @@ void Coroutine::finish() noexcept {
   tsan_switch(tsan_caller_);
   ctx::jump_fcontext(caller_, this);
   ZIO_ASSERT(false, "a finished coroutine was resumed");
-}
-
-Stack Coroutine::take_stack() noexcept {
-  ZIO_ASSERT(finished_, "stack taken from a running coroutine");
-#ifdef ZIO_TSAN
-  // Now, not in the destructor: a finished task may live on (unjoined) for a long time.
-  if (tsan_fiber_) __tsan_destroy_fiber(std::exchange(tsan_fiber_, nullptr));
-#endif
-  Stack s = stack_;
-  stack_ = Stack{};
-  stack_.base = nullptr;
-  return s;
 }
 
 Coroutine* Coroutine::running() noexcept { return tls_running; }

@@ -1,21 +1,26 @@
 #pragma once
 /// A stackful coroutine: a Boost.Context fcontext on a pooled stack, with the sanitizer and
 /// exception-state bookkeeping every switch needs. Knows nothing about scheduling.
+///
+/// The coroutine object lives at the top of its own stack, created when it first runs: a
+/// task that is only queued costs no switching state (a million queued spawns would
+/// otherwise carry 120 bytes each that no one uses yet).
 #include <zio/coro/stack.hpp>
 
 namespace zio::detail {
 
 class Coroutine {
  public:
-  using Entry = void (*)(Coroutine&);
+  using Entry = void (*)(void* user);
 
-  Coroutine() = default;
+  /// Builds a coroutine at the top of `stack`, which it owns until destroy(); the first
+  /// resume() runs entry(user). `entry` must not throw.
+  static Coroutine* create(Stack stack, Entry entry, void* user) noexcept;
+  /// Ends a finished coroutine and hands back its stack (for the pool).
+  static Stack destroy(Coroutine* coroutine) noexcept;
+
   Coroutine(const Coroutine&) = delete;
   Coroutine& operator=(const Coroutine&) = delete;
-  ~Coroutine();
-
-  /// Prepares `entry` to run on `stack`; the first resume() starts it. `entry` must not throw.
-  void start(Stack stack, Entry entry) noexcept;
 
   /// Called by a scheduler thread: runs the coroutine until a coroutine suspends or
   /// finishes, and returns that one: this coroutine, or another it handed the thread to with
@@ -36,11 +41,9 @@ class Coroutine {
   /// resumed elsewhere), on `next`'s stack.
   void switch_to(Coroutine& next, AfterSwitch after, void* arg) noexcept;
 
-  bool started() const noexcept { return static_cast<bool>(stack_); }
   bool finished() const noexcept { return finished_; }
-
-  /// The stack, once finished (for the pool). Leaves the coroutine without one.
-  Stack take_stack() noexcept;
+  /// What create() was given for `entry`.
+  void* user() const noexcept { return user_; }
 
   /// The coroutine running on this thread, or nullptr. Read by the overflow handler.
   static Coroutine* running() noexcept;
@@ -49,12 +52,15 @@ class Coroutine {
 
  private:
   friend struct CoroutineAccess;
+  Coroutine(Stack stack, Entry entry, void* user) noexcept;
+  ~Coroutine();
   void finish() noexcept;
   void land(void* from_context, bool handed_off) noexcept;
 
   void* context_ = nullptr;  // the coroutine's saved context while it is suspended
   void* caller_ = nullptr;   // the resuming thread's context while it runs
-  Entry entry_ = nullptr;
+  Entry entry_;
+  void* user_;
   Stack stack_;
   bool finished_ = false;
 

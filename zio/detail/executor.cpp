@@ -300,11 +300,11 @@ void Executor::run_task(TaskBase& task) noexcept {
     }
     // A task cancelled before it started still gets its fiber: run_body sees the cancel and
     // skips the function, and the closure is destroyed on the fiber, where it may block.
-    task.start(stack, [](Coroutine& coroutine) { static_cast<TaskBase&>(coroutine).run_body(); });
+    task.coroutine = Coroutine::create(stack, [](void* self) { static_cast<TaskBase*>(self)->run_body(); }, &task);
   }
   begin_running(task);
   // The task that switches back may be another one: `task` may have handed the thread on.
-  auto& back = static_cast<TaskBase&>(task.resume());
+  TaskBase& back = TaskBase::of(task.coroutine->resume());
   ZIO_ASSERT(&back == running_, "a task other than the running one switched back");
   running_ = nullptr;
 
@@ -317,7 +317,7 @@ void Executor::run_task(TaskBase& task) noexcept {
       complete_park(back);
       break;
     case SwitchReason::finish:
-      stacks_.release(back.take_stack());
+      stacks_.release(Coroutine::destroy(std::exchange(back.coroutine, nullptr)));
       back.on_finished();
       break;
   }
@@ -353,7 +353,7 @@ TaskBase* Executor::take_handoff() noexcept {
 }
 
 void Executor::after_handoff_park(Coroutine& parked, void* executor) noexcept {
-  static_cast<Executor*>(executor)->complete_park(static_cast<TaskBase&>(parked));
+  static_cast<Executor*>(executor)->complete_park(TaskBase::of(parked));
 }
 
 }  // namespace zio::detail

@@ -47,15 +47,15 @@ void TaskBase::park(SpinLock* unlock_after) noexcept {
   // `executor` is the one running this task now (a member, not thread-local: safe to read
   // on a fiber that has migrated).
   if (TaskBase* next = executor->take_handoff()) {
-    switch_to(*next, &Executor::after_handoff_park, executor);
+    coroutine->switch_to(*next->coroutine, &Executor::after_handoff_park, executor);
   } else {
-    suspend();
+    coroutine->suspend();
   }
 }
 
 void TaskBase::yield_now() noexcept {
   switch_reason = SwitchReason::yield;
-  suspend();
+  coroutine->suspend();
 }
 
 void TaskBase::wake(WakeOrder order) noexcept {

@@ -74,7 +74,7 @@ enum TaskState : std::uint32_t {
 enum class SwitchReason : std::uint8_t { yield, park, finish };
 
 /// A spawned fiber: its coroutine, scheduling state, cancellation state and completion.
-class TaskBase : public Coroutine, public ListHook {
+class TaskBase : public ListHook {
  public:
   explicit TaskBase(RuntimeCore& core) noexcept;
   TaskBase(const TaskBase&) = delete;
@@ -159,6 +159,9 @@ class TaskBase : public Coroutine, public ListHook {
   SwitchReason switch_reason = SwitchReason::yield;  // task writes, executor reads after switch
   SpinLock* park_unlock = nullptr;        // task writes, executor reads after switch
   Executor* executor = nullptr;           // last executor to run it; set before each resume
+  Coroutine* coroutine = nullptr;         // on top of its stack from its first run to its end
+  bool started() const noexcept { return coroutine != nullptr; }
+  static TaskBase& of(Coroutine& coroutine) noexcept { return *static_cast<TaskBase*>(coroutine.user()); }
   bool pinned = false;                    // never migrates; set once before it is queued
   std::atomic<std::uint32_t> state{task_ready};
 
