@@ -78,6 +78,37 @@ TEST_CASE("cancel: a fiber cancelled before it starts never runs", "[runtime][ca
   CHECK_FALSE(ran.load());
 }
 
+TEST_CASE("cancel: one of several fibers waiting for a task leaves, the others still see it end",
+          "[runtime][cancel]") {
+  const std::size_t executors = GENERATE(1, 4);
+  // Cancelling each position in turn: first, middle and last waiter to arrive.
+  const int cancelled = GENERATE(0, 1, 2);
+  auto outcomes = run_in_runtime(executors, [cancelled] {
+    zio::Notify release;
+    auto target = zio::spawn([&] { release.wait(); });
+    std::atomic<int> waiting{0};
+    std::vector<zio::JoinHandle<void>> waiters;
+    for (int i = 0; i < 3; ++i) {
+      waiters.push_back(zio::spawn([&] {
+        ++waiting;
+        target.wait();
+      }));
+      // One at a time, so they queue in a known order.
+      zio::test::yield_until([&] { return waiting.load() == i + 1; });
+      zio::yield();
+    }
+    waiters[std::size_t(cancelled)].cancel();
+    std::vector<std::string> seen;
+    seen.push_back(outcome(waiters[std::size_t(cancelled)]));
+    release.notify_one();
+    for (int i = 0; i < 3; ++i) {
+      if (i != cancelled) seen.push_back(outcome(waiters[std::size_t(i)]));
+    }
+    return seen;
+  });
+  CHECK(outcomes == std::vector<std::string>{"canceled", "returned", "returned"});
+}
+
 TEST_CASE("cancel: a join is cancellable and leaves the joined task running", "[runtime][cancel]") {
   const std::size_t executors = GENERATE(1, 4);
   auto [joiner_result, target_result] = run_in_runtime(executors, [] {

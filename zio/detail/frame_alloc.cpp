@@ -41,8 +41,10 @@ constexpr bool recycle = true;
 constexpr bool recycle = true;
 #endif
 
-constexpr std::size_t class_step = 16;       // size classes 16, 32, ... bytes (malloc's granularity)
-constexpr std::size_t class_count = 64;      // up to 1 KiB; larger frames are not recycled
+// Size classes of 8, 24, 40, ... bytes: exactly what a glibc chunk of 16, 32, 48, ... bytes
+// holds (chunks are 16-byte multiples with an 8-byte header). With classes of 16, 32, ...
+// a 136-byte frame took a 160-byte chunk instead of 144: 11% more memory per queued task.
+constexpr std::size_t class_count = 64;      // up to 1,016 bytes; larger frames are not recycled
 constexpr std::size_t magazine_size = 256;   // frames per magazine
 constexpr std::size_t depot_magazines = 8;   // full magazines kept per class
 
@@ -138,7 +140,9 @@ struct ThreadCache {
 // that migrates cannot use another thread's cache (DESIGN.md, TLS caching across migration).
 thread_local ThreadCache tls_cache;
 
-constexpr std::size_t class_of(std::size_t size) noexcept { return (size + class_step - 1) / class_step - 1; }
+constexpr std::size_t class_of(std::size_t size) noexcept { return (size + 7) / 16; }
+constexpr std::size_t class_size(std::size_t c) noexcept { return 16 * c + 8; }
+static_assert(class_of(class_size(5)) == 5 && class_of(class_size(5) + 1) == 6 && class_of(1) == 0);
 
 }  // namespace
 
@@ -148,7 +152,7 @@ void* allocate_task_frame(std::size_t size) {
   Magazine& m = tls_cache.magazines[c];
   if (m.count == 0) m = depot().take(c);
   if (m.count != 0) return m.pop();
-  return ::operator new((c + 1) * class_step);  // the class's full size: any frame of it fits
+  return ::operator new(class_size(c));  // the class's full size: any frame of it fits
 }
 
 void free_task_frame(void* frame, std::size_t size) noexcept {

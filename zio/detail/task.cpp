@@ -91,9 +91,17 @@ void TaskBase::wait_done(const char* caller) {
   if (finished_) return;
   WaitNode node;
   node.task = self;
-  joiners_.push_back(node);
+  node.next = joiners_;
+  joiners_ = &node;
   if (error_code ec = wait_on(node, done_lock_)) {
-    joiners_.erase(node);
+    // Not signaled, so still chained (the finisher takes all nodes at once): unchain it.
+    if (joiners_ == &node) {
+      joiners_ = static_cast<WaitNode*>(node.next);
+    } else {
+      WaitNode* before = joiners_;
+      while (before->next != &node) before = static_cast<WaitNode*>(before->next);
+      before->next = node.next;
+    }
     lock.unlock();
     throw_error(ec, caller);
   }
@@ -104,7 +112,11 @@ void TaskBase::on_finished() noexcept {
     std::lock_guard lock(done_lock_);
     finished_ = true;
     state.store(task_done, std::memory_order_release);
-    while (WaitNode* node = joiners_.pop_front()) node->notify();
+    for (WaitNode* node = std::exchange(joiners_, nullptr); node;) {
+      auto* next = static_cast<WaitNode*>(node->next);
+      node->notify();  // its waiter may leave once signaled: read `next` first
+      node = next;
+    }
   }
   if ((end_flags_.fetch_or(flag_finished, std::memory_order_acq_rel) & flag_detached) != 0) {
     log_unobserved_failure();

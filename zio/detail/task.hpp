@@ -151,19 +151,21 @@ class TaskBase : public ListHook {
       yield_now();
     }
   }
-  static constexpr int budget_per_turn = 128;  // as Tokio's cooperative budget
+  static constexpr std::int16_t budget_per_turn = 128;  // as Tokio's cooperative budget
 
-  int shield_depth = 0;                   // the task itself only
-  std::atomic<int> fired_timeouts{0};     // timer fire (under heap lock) and the task itself
+  bool started() const noexcept { return coroutine != nullptr; }
+  static TaskBase& of(Coroutine& coroutine) noexcept { return *static_cast<TaskBase*>(coroutine.user()); }
+
+  // Every queued task carries these bytes (a million queued spawns, a million copies), so
+  // the fields go widest first, without padding, and counts that stay small are 16 bits.
   std::atomic<TaskBase*> next_ready{nullptr};  // run queue link; owned by the queue it is in
-  SwitchReason switch_reason = SwitchReason::yield;  // task writes, executor reads after switch
   SpinLock* park_unlock = nullptr;        // task writes, executor reads after switch
   Executor* executor = nullptr;           // last executor to run it; set before each resume
   Coroutine* coroutine = nullptr;         // on top of its stack from its first run to its end
-  bool started() const noexcept { return coroutine != nullptr; }
-  static TaskBase& of(Coroutine& coroutine) noexcept { return *static_cast<TaskBase*>(coroutine.user()); }
-  bool pinned = false;                    // never migrates; set once before it is queued
   std::atomic<std::uint32_t> state{task_ready};
+  std::atomic<std::int16_t> fired_timeouts{0};  // timer fire (under heap lock) and the task itself
+  std::int16_t shield_depth = 0;          // the task itself only
+  // (two more public fields at the end, where they fill padding)
 
   /// Runs on the fiber's own stack: the closure, then the result or exception is stored.
   virtual void run_body() noexcept = 0;
@@ -185,14 +187,23 @@ class TaskBase : public ListHook {
 
   RuntimeCore* core_;
   TaskId id_;
+  // Fibers and threads waiting in join(), chained through their nodes' `next`; guarded by
+  // done_lock_. One pointer, not a list head: there is rarely more than one joiner, and it
+  // saves 8 bytes on every task.
+  WaitNode* joiners_ = nullptr;
   std::atomic<int> refs_{2};  // the handle's and the fiber's
-  int budget_ = budget_per_turn;  // the task itself only
+  std::int16_t budget_ = budget_per_turn;  // the task itself only
   std::atomic<bool> cancel_requested_{false};
   std::atomic<std::uint8_t> end_flags_{0};  // detached / finished, whoever sets the 2nd logs
-
   SpinLock done_lock_;
   bool finished_ = false;          // guarded by done_lock_
-  IntrusiveList<WaitNode> joiners_;  // guarded by done_lock_
+
+ protected:
+  bool closure_alive_ = true;      // TaskFrame's: its closure is not destroyed yet
+
+ public:
+  SwitchReason switch_reason = SwitchReason::yield;  // task writes, executor reads after switch
+  bool pinned = false;                    // never migrates; set once before it is queued
 };
 
 /// What every blocking call does on entry, even when it could complete at once:
@@ -222,44 +233,63 @@ class TaskResult : public TaskBase {
   /// After is_done(): the value, or the fiber's exception rethrown.
   T take_result() {
     if (error_) std::rethrow_exception(error_);
-    if constexpr (!std::is_void_v<T>) return std::move(*value_);
+    return std::move(*value_);
   }
 
  protected:
-  struct Empty {};
-  std::optional<std::conditional_t<std::is_void_v<T>, Empty, T>> value_;
+  void store_result(T&& value) { value_.emplace(std::move(value)); }
+  std::optional<T> value_;
+};
+
+/// A task without a result: finishing without an exception is the whole outcome, so no slot
+/// (every byte counts: see TaskBase's fields).
+template <>
+class TaskResult<void> : public TaskBase {
+ public:
+  using TaskBase::TaskBase;
+  void take_result() {
+    if (error_) std::rethrow_exception(error_);
+  }
 };
 
 /// The one allocation of a spawn: task header, closure and result slot.
 template <typename T, typename Fn, typename... Args>
 class TaskFrame final : public TaskResult<T> {
+  using Closure = std::tuple<Fn, Args...>;
+
  public:
   template <typename F, typename... A>
-  TaskFrame(RuntimeCore& core, F&& fn, A&&... args)
-      : TaskResult<T>(core), closure_(std::in_place, std::forward<F>(fn), std::forward<A>(args)...) {}
+  TaskFrame(RuntimeCore& core, F&& fn, A&&... args) : TaskResult<T>(core) {
+    ::new (static_cast<void*>(&closure_)) Closure(std::forward<F>(fn), std::forward<A>(args)...);
+  }
+  ~TaskFrame() override { drop_closure(); }
 
   void run_body() noexcept override {
     try {
       this->throw_if_interrupted("zio: task cancelled before it started");
       if constexpr (std::is_void_v<T>) {
-        std::apply([](auto& fn, auto&... args) { std::invoke(std::move(fn), std::move(args)...); }, *closure_);
-        this->value_.emplace();
+        std::apply([](auto& fn, auto&... args) { std::invoke(std::move(fn), std::move(args)...); }, closure());
       } else {
-        this->value_.emplace(std::apply(
+        this->store_result(std::apply(
             [](auto& fn, auto&... args) -> T { return std::invoke(std::move(fn), std::move(args)...); },
-            *closure_));
+            closure()));
       }
     } catch (...) {
       this->error_ = std::current_exception();
     }
     // Captured objects die here, on the fiber, where their destructors may still block.
-    closure_.reset();
+    drop_closure();
   }
 
  private:
-  void drop_closure() noexcept override { closure_.reset(); }
+  Closure& closure() noexcept { return *std::launder(reinterpret_cast<Closure*>(&closure_)); }
+  void drop_closure() noexcept override {
+    if (std::exchange(this->closure_alive_, false)) closure().~Closure();
+  }
   void destroy() noexcept override { delete this; }
-  std::optional<std::tuple<Fn, Args...>> closure_;
+  // Raw storage instead of std::optional: the engaged flag is TaskBase's closure_alive_,
+  // which fits in its padding, where optional's would cost another 8 bytes per task.
+  alignas(Closure) unsigned char closure_[sizeof(Closure)];
 };
 
 template <typename F, typename... Args>
