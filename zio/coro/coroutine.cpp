@@ -254,7 +254,10 @@ void Coroutine::switch_to(Coroutine& next, AfterSwitch after, void* arg) noexcep
   next.caller_stack_bottom_ = caller_stack_bottom_;
   next.caller_stack_size_ = caller_stack_size_;
   next.tsan_caller_ = tsan_caller_;
+#ifdef ZIO_ASAN
+  // Only under ASan: computing the bounds is a call into stack.cpp.
   asan_start(&asan_fake_stack_, next.stack_.usable_bottom(), next.stack_.usable_size());
+#endif
   tsan_switch(next.tsan_fiber_);
 
   CoroutineAccess::Handoff handoff{this, &next, after, arg};

@@ -121,7 +121,8 @@ TrySend ChannelCore::try_send(void* value) noexcept {
 }
 
 error_code ChannelCore::send(void* value) noexcept {
-  if (error_code ec = enter_blocking_call()) return ec;
+  TaskBase* self = TaskBase::current();  // looked up once: a thread-local read through a call
+  if (error_code ec = enter_blocking_call(self)) return ec;
   std::unique_lock guard(lock_);
   switch (give_locked(value)) {
     case TrySend::sent: return {};
@@ -132,7 +133,7 @@ error_code ChannelCore::send(void* value) noexcept {
   Op op{value};
   WaitNode node;
   node.data = reinterpret_cast<std::uintptr_t>(&op);
-  if (error_code ec = wait_in_queue(senders_, node, lock_)) return ec;
+  if (error_code ec = wait_in_queue(self, senders_, node, lock_)) return ec;
   return op.done ? error_code{} : make_error_code(errc::closed);
 }
 
@@ -142,7 +143,8 @@ bool ChannelCore::try_receive(void* out) noexcept {
 }
 
 error_code ChannelCore::receive(void* out) noexcept {
-  if (error_code ec = enter_blocking_call()) return ec;
+  TaskBase* self = TaskBase::current();
+  if (error_code ec = enter_blocking_call(self)) return ec;
   std::unique_lock guard(lock_);
   if (take_locked(out) || closed_) {  // closed and drained: *out stays empty
     return {};
@@ -150,7 +152,7 @@ error_code ChannelCore::receive(void* out) noexcept {
   Op op{out};
   WaitNode node;
   node.data = reinterpret_cast<std::uintptr_t>(&op);
-  return wait_in_queue(receivers_, node, lock_);  // {} with *out empty: closed meanwhile
+  return wait_in_queue(self, receivers_, node, lock_);  // {} with *out empty: closed meanwhile
 }
 
 void ChannelCore::close() noexcept {

@@ -54,6 +54,9 @@ error_code wait_on(WaitNode& node, SpinLock& lock,
 /// wait_on does; on an error unlinks it again. `lock` guards `queue` and is held throughout.
 error_code wait_in_queue(IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLock& lock,
                          const std::chrono::steady_clock::time_point* deadline = nullptr) noexcept;
+/// The same for a caller that already looked up who it is: `self` is TaskBase::current().
+error_code wait_in_queue(TaskBase* self, IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLock& lock,
+                         const std::chrono::steady_clock::time_point* deadline = nullptr) noexcept;
 
 /// Ends a wait of a sync primitive: true when signaled, false when its own deadline passed;
 /// on an interruption releases `guard` and throws Canceled naming `caller`.
@@ -210,12 +213,13 @@ class TaskBase : public ListHook {
 ///  1. spends one unit of cooperative budget, yielding when it runs out — before taking
 ///     anything, so a fiber never yields while holding what it just acquired;
 ///  2. the sticky cancellation check: a fiber that swallowed Canceled gets it again here.
-inline error_code enter_blocking_call() noexcept {
-  TaskBase* task = TaskBase::current();
+/// `task` is TaskBase::current(), for callers that need it afterwards too.
+inline error_code enter_blocking_call(TaskBase* task) noexcept {
   if (!task) return {};
   task->consume_budget();
   return task->interruption();
 }
+inline error_code enter_blocking_call() noexcept { return enter_blocking_call(TaskBase::current()); }
 
 /// enter_blocking_call() for a call only a fiber may make: on a plain thread throws
 /// NotInFiber naming `caller`, in the error_code forms too (misuse is not a run-time error).

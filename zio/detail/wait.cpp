@@ -84,6 +84,15 @@ error_code thread_wait(WaitNode& node, SpinLock& lock, const Clock::time_point* 
 
 error_code fiber_wait(WaitNode& node, SpinLock& lock, const Clock::time_point* deadline) noexcept {
   TaskBase& task = *node.task;
+  if (!deadline) {
+    // Most waits (channels, locks, joins) have no deadline: no timer to arm, check or disarm.
+    while (node.signaled.load(std::memory_order_acquire) == 0) {
+      if (error_code interrupted = task.interruption()) return interrupted;
+      task.park(&lock);
+      lock.lock();
+    }
+    return {};
+  }
   DeadlineTimer timer;
   if (!timer.arm(task, deadline)) return make_error_code(boost::system::errc::not_enough_memory);
   error_code result;
@@ -124,7 +133,12 @@ error_code wait_on(WaitNode& node, SpinLock& lock, const Clock::time_point* dead
 
 error_code wait_in_queue(IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLock& lock,
                          const Clock::time_point* deadline) noexcept {
-  node.task = TaskBase::current();
+  return wait_in_queue(TaskBase::current(), queue, node, lock, deadline);
+}
+
+error_code wait_in_queue(TaskBase* self, IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLock& lock,
+                         const Clock::time_point* deadline) noexcept {
+  node.task = self;
   queue.push_back(node);
   error_code ec = wait_on(node, lock, deadline);
   if (ec) queue.erase(node);
