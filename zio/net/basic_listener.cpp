@@ -44,7 +44,7 @@ typename Protocol::socket BasicListener<Protocol>::accept_socket(endpoint_type& 
   // Spread connections over the reactors: each accepted socket's I/O completes on the next
   // executor in turn, which pulls the fiber serving it there.
   socket_type socket(task.core().next_io());
-  if ((ec = detail::enter_blocking_call())) return socket;
+  if ((ec = detail::enter_blocking_call(&task))) return socket;
   try_accept(acceptor_, socket, peer, ec);
   if (detail::would_block(ec)) acceptor_.async_accept(socket, peer, use_fiber[ec]);
   return detail::close_on_error(std::move(socket), ec);

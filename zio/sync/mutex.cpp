@@ -26,7 +26,7 @@ void Mutex::lock_uncancelable() noexcept {
   detail::WaitNode node;
   detail::TaskBase* task = detail::TaskBase::current();
   if (task) ++task->shield_depth;  // a shielded wait only ends when it is signaled
-  error_code ec = detail::wait_in_queue(waiters_, node, lock_);
+  error_code ec = detail::wait_in_queue(task, waiters_, node, lock_);
   if (task) --task->shield_depth;
   ZIO_ASSERT(!ec, "an uncancelable lock wait failed");
 }
