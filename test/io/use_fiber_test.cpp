@@ -158,10 +158,14 @@ TEST_CASE("use_fiber: value-returning socket operations and their errors", "[io]
     char buf[8];
     zio::error_code ec;
     std::size_t n = b.async_read_some(boost::asio::buffer(buf), zio::use_fiber[ec]);
+    // The throwing form reads eof on a second pair: Asio 1.81 may never complete a raw
+    // socket's read that follows an eof read (zio's own streams work around it).
+    auto [c, d] = zio::test::socket_pair();
+    c.close();
     bool thrown = false;
     zio::error_code code;
     try {
-      b.async_read_some(boost::asio::buffer(buf), zio::use_fiber);
+      d.async_read_some(boost::asio::buffer(buf), zio::use_fiber);
     } catch (const zio::Canceled&) {
       // wrong: eof is not a cancellation
     } catch (const zio::system_error& e) {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <csignal>
 #include <string>
+#include <vector>
 
 using namespace zio;
 using namespace std::chrono_literals;
@@ -161,6 +162,29 @@ TEST_CASE("TCP half-close: the peer reads eof and can still write back", "[net][
     CHECK(ec == boost::asio::error::eof);
     CHECK(reply == "reply");
   });
+}
+
+TEST_CASE("TCP reads after eof keep reporting eof at once", "[net][tcp]") {
+  // Asio 1.81 parks a stream read that follows an eof read until the next epoll event, which
+  // never comes: of three reads after eof at least one used to wait forever, whatever the
+  // order in which the reactor saw the peer's FIN.
+  const std::size_t executors = GENERATE(1, 2);
+  auto results = run_in_runtime(executors, [] {
+    auto ends = zio::test::tcp_pair();
+    ends.first.close();
+    std::vector<error_code> seen;
+    zio::with_timeout(5s, [&] {
+      char byte;
+      for (int i = 0; i < 3; ++i) {
+        error_code ec;
+        CHECK(ends.second.read_some(boost::asio::buffer(&byte, 1), ec) == 0);
+        seen.push_back(ec);
+      }
+    });
+    return seen;
+  });
+  REQUIRE(results.size() == 3);
+  for (const error_code& ec : results) CHECK(ec == boost::asio::error::eof);
 }
 
 TEST_CASE("TCP connection refused is a clear error", "[net][tcp]") {

@@ -42,6 +42,11 @@ inline UseFiber fiber_token(error_code& ec, const net::IoDeadline& limit) noexce
 }
 
 template <typename Socket, typename Buffers>
+[[gnu::noinline]] std::size_t try_read_some(Socket& socket, const Buffers& buffers, error_code& ec) {
+  return socket.read_some(buffers, ec);
+}
+
+template <typename Socket, typename Buffers>
 [[gnu::noinline]] std::size_t try_write_some(Socket& socket, const Buffers& buffers, error_code& ec) {
   return socket.write_some(buffers, ec);
 }

@@ -17,6 +17,11 @@
 /// completed anyway returns its result (the cancel stays pending for the next blocking call).
 /// Past an `until` deadline, the same with TimedOut (errc::timed_out). Operations that ignore
 /// cancellation slots are waited for to the end. Fiber only: throws NotInFiber otherwise.
+///
+/// Asio 1.81 trap: on a raw Asio stream socket, a read that follows a read that returned eof
+/// may never complete (its epoll reactor waits for an event the closed peer never sends).
+/// Stop reading at eof, or use zio's streams (zio::net::TcpStream, UnixStream): they keep
+/// answering eof.
 #include <zio/detail/async_waiter.hpp>
 
 #include <boost/asio/async_result.hpp>

@@ -15,7 +15,17 @@ std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferLis
   // io_context instead of inline, which costs less than the call it saves. (Waiting with
   // async_wait after our own attempt is no better: Asio re-arms the descriptor with an
   // epoll_ctl on every wait.)
-  return socket_.async_read_some(buffers, detail::fiber_token(ec, read_limit_));
+  if (read_eof_) {
+    // Asio 1.81's epoll reactor marks a stream's reads "exhausted" once one returns eof, and
+    // then queues the next read without trying it and without re-arming the edge-triggered
+    // descriptor: it would wait for an event that never comes. The end of a stream is final,
+    // so ask the kernel directly; it answers at once (eof again, or an error).
+    const std::size_t n = detail::try_read_some(socket_, buffers, ec);
+    if (!detail::would_block(ec)) return n;
+  }
+  const std::size_t n = socket_.async_read_some(buffers, detail::fiber_token(ec, read_limit_));
+  if (ec == boost::asio::error::eof) read_eof_ = true;
+  return n;
 }
 
 template <typename Protocol>

@@ -92,6 +92,8 @@ class BasicStream : public IoLimits, public BasicSocket<Protocol> {
  private:
   std::size_t read_some_list(const detail::MutableBufferList& buffers, error_code& ec);
   std::size_t write_some_list(const detail::ConstBufferList& buffers, error_code& ec);
+
+  bool read_eof_ = false;  // a read reported eof: later reads ask the kernel first (read_some_list)
 };
 
 extern template class BasicStream<boost::asio::ip::tcp>;
