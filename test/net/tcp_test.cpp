@@ -187,6 +187,99 @@ TEST_CASE("TCP reads after eof keep reporting eof at once", "[net][tcp]") {
   for (const error_code& ec : results) CHECK(ec == boost::asio::error::eof);
 }
 
+TEST_CASE("TCP reads of any size return every byte once, in order", "[net][tcp]") {
+  // Small reads take one byte ahead to learn whether they emptied the socket; the next read
+  // must hand that byte back first, whatever its size and whether more data has come.
+  const std::size_t executors = GENERATE(1, 2);
+  auto [received, expected] = run_in_runtime(executors, [] {
+    auto ends = zio::test::tcp_pair();
+    const auto bytes = zio::test::pattern(20000);
+    const std::string data(bytes.begin(), bytes.end());
+    auto writer = zio::spawn([&, &a = ends.first] {
+      for (std::size_t at = 0; at < data.size(); at += 7) {
+        a.write_all(boost::asio::buffer(data.data() + at, std::min<std::size_t>(7, data.size() - at)));
+        if (at % 70 == 0) zio::yield();  // let the reader drain the socket now and then
+      }
+      a.shutdown(net::Shutdown::write);
+    });
+    std::string got;
+    char buffer[700];
+    error_code ec;
+    for (std::size_t size = 1; !ec; size = size % 700 + 1) {
+      const std::size_t n = ends.second.read_some(boost::asio::buffer(buffer, size), ec);
+      got.append(buffer, n);
+    }
+    writer.join();
+    CHECK(ec == boost::asio::error::eof);
+    return std::pair{got, data};
+  });
+  CHECK(received.size() == expected.size());
+  CHECK(received == expected);
+}
+
+TEST_CASE("TCP a byte read ahead comes back before the peer's eof", "[net][tcp]") {
+  auto [first, second, end] = run_in_runtime(1, [] {
+    auto ends = zio::test::tcp_pair();
+    ends.first.write_all(boost::asio::buffer(std::string(64, 'a') + "b"));
+    ends.first.shutdown(net::Shutdown::write);
+    char buffer[64];
+    error_code ec;
+    const std::size_t n = ends.second.read_some(boost::asio::buffer(buffer), ec);  // all 65 there
+    std::string head(buffer, n);
+    std::string rest;
+    const std::size_t m = ends.second.read_some(boost::asio::buffer(buffer, 10), ec);
+    rest.assign(buffer, m);
+    error_code last;
+    ends.second.read_some(boost::asio::buffer(buffer), last);
+    return std::tuple{head, rest, last};
+  });
+  CHECK(first == std::string(64, 'a'));
+  CHECK(second == "b");
+  CHECK(end == boost::asio::error::eof);
+}
+
+TEST_CASE("TCP a reset right after a byte read ahead is reported after that byte", "[net][tcp]") {
+  auto [first, second, end] = run_in_runtime(1, [] {
+    auto ends = zio::test::tcp_pair();
+    ends.first.write_all(boost::asio::buffer(std::string(64, 'a') + "b"));
+    char buffer[64];
+    error_code ec;
+    const std::size_t n = ends.second.read_some(boost::asio::buffer(buffer), ec);  // keeps 'b'
+    std::string head(buffer, n);
+    // The peer resets the connection (linger 0) before the next read.
+    ends.first.socket().set_option(boost::asio::socket_base::linger(true, 0));
+    ends.first.close();
+    std::string rest;
+    const std::size_t m = ends.second.read_some(boost::asio::buffer(buffer), ec);
+    rest.assign(buffer, m);
+    error_code last;
+    ends.second.read_some(boost::asio::buffer(buffer), last);
+    return std::tuple{head, rest, last};
+  });
+  CHECK(first == std::string(64, 'a'));
+  CHECK(second == "b");
+  CHECK(end == boost::asio::error::connection_reset);
+}
+
+TEST_CASE("TCP closing a stream wakes a fiber blocked reading it", "[net][tcp]") {
+  // One executor: the reader runs until it parks, so the close cannot race its start.
+  auto aborted = run_in_runtime(1, [] {
+    auto ends = zio::test::tcp_pair();
+    std::atomic<bool> reading{false};
+    auto reader = zio::spawn([&, &b = ends.second] {
+      char byte;
+      error_code ec;
+      reading = true;
+      b.read_some(boost::asio::buffer(&byte, 1), ec);
+      return ec;
+    });
+    zio::test::yield_until([&] { return reading.load(); });
+    ends.second.close();
+    return zio::with_timeout(5s, [&] { return reader.join(); });
+  });
+  CHECK(aborted == boost::asio::error::operation_aborted);
+}
+
 TEST_CASE("TCP connection refused is a clear error", "[net][tcp]") {
   run_in_runtime(1, [] {
     // A port that was just free: bind, note it, close.

@@ -35,6 +35,7 @@ class BufferList {
 
   const Buffer* begin() const noexcept { return buffers_.data(); }
   const Buffer* end() const noexcept { return buffers_.data() + count_; }
+  std::size_t count() const noexcept { return count_; }
   std::size_t total_size() const noexcept { return total_; }
 
  private:

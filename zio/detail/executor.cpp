@@ -5,9 +5,10 @@
 //         the pinned queue in turn; every 61 tasks also drain the inbox, fire timers, poll
 //         the io_context and take from the runtime's shared queue, so a busy executor cannot
 //         starve I/O, other threads' wake-ups or work injected from outside;
-//     when nothing is ready: fire expired timers, drain the inbox, take from the shared
-//         queue, steal half of another executor's stealable queue; if still nothing, park in
-//         io_context::run_one_until(next deadline) (epoll_wait: no CPU).
+//     when nothing is ready: fire expired timers, poll the sockets' readiness (Poller),
+//         drain the inbox, take from the shared queue, steal half of another executor's
+//         stealable queue; if still nothing, park in io_context::run_one_until(next deadline)
+//         (epoll_wait: no CPU; the Poller's epoll instance is one of its descriptors).
 //
 // Parking protocol (no lost wake-up):
 //   parker: sleeping_ = true, join the runtime's idle set (seq_cst); then re-check the inbox,
@@ -168,6 +169,7 @@ bool Executor::drain_inbox() noexcept {
 void Executor::check_outside() noexcept {
   drain_inbox();
   timers_.fire_expired(std::chrono::steady_clock::now());
+  poller_.poll();
   io_.poll();
   if (TaskBase* task = core_.take_injected(*this)) requeue(*task);
 }
@@ -193,6 +195,7 @@ TaskBase* Executor::next_task() noexcept {
 
 TaskBase* Executor::find_work() noexcept {
   timers_.fire_expired(std::chrono::steady_clock::now());
+  poller_.poll();  // sockets' events, without a pass through the io_context
   if (drain_inbox() || run_next_) return nullptr;  // the next pass of the loop takes them
   if (TaskBase* task = core_.take_injected(*this)) return task;
   return core_.steal_for(*this);
@@ -249,7 +252,7 @@ bool Executor::spin_for_work() noexcept {
       // polling it here made every I/O wake-up wait out the whole spin (echo over two
       // executors ran at a quarter of one executor's rate, half its CPU in this loop).
       // A poll that finds nothing is one epoll_wait(0) every few microseconds.
-      if (io_.poll() != 0 || run_next_ || !pinned_.empty() || !stealable_.empty()) return true;
+      if (poller_.poll() || io_.poll() != 0 || run_next_ || !pinned_.empty() || !stealable_.empty()) return true;
       if (std::chrono::steady_clock::now() >= until) return false;
     }
   }

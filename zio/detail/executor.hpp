@@ -2,6 +2,7 @@
 // An executor: one thread's run queues, timer heap, stack pool and Asio io_context.
 // Internal: included by zio's .cpp files only.
 #include <zio/coro/stack.hpp>
+#include <zio/detail/poller.hpp>
 #include <zio/detail/spin_lock.hpp>
 #include <zio/detail/steal_queue.hpp>
 #include <zio/detail/task.hpp>
@@ -85,6 +86,8 @@ class Executor {
   TimerHeap& timers() noexcept { return timers_; }
   StackPool& stacks() noexcept { return stacks_; }
   boost::asio::io_context& io() noexcept { return io_; }
+  /// Readiness of the stream sockets that fibers on this executor first waited on.
+  Poller& poller() noexcept { return poller_; }
   RuntimeCore& core() const noexcept { return core_; }
   std::size_t index() const noexcept { return index_; }
   StealQueue& stealable() noexcept { return stealable_; }
@@ -126,6 +129,7 @@ class Executor {
 
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  Poller poller_{io_};  // after io_: its descriptor must go before the io_context does
 };
 
 }  // namespace zio::detail

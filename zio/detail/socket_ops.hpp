@@ -4,8 +4,8 @@
 // Every call has the same shape: entry checks, one attempt of the system call without waiting
 // (sockets are in non-blocking mode, so Asio's synchronous call returns would_block instead of
 // sleeping the thread), and only then an asynchronous operation awaited with use_fiber.
-// Stream reads are the exception: they go to Asio at once (BasicStream::read_some_list says
-// why).
+// Stream reads and writes wait on zio's own readiness tracking instead (detail/poller.hpp),
+// and a stream read skips the attempt when the previous one showed the socket drained.
 //
 // The attempts are out-of-line functions on purpose: the system call reads errno, a
 // thread-local, and a fiber may resume on another thread after waiting; an inlined attempt in a
@@ -39,16 +39,6 @@ inline UseFiber fiber_token(error_code& ec, const net::IoDeadline& limit) noexce
   UseFiber token = use_fiber[ec];
   if (auto deadline = limit.for_call()) token = token.until(*deadline);
   return token;
-}
-
-template <typename Socket, typename Buffers>
-[[gnu::noinline]] std::size_t try_read_some(Socket& socket, const Buffers& buffers, error_code& ec) {
-  return socket.read_some(buffers, ec);
-}
-
-template <typename Socket, typename Buffers>
-[[gnu::noinline]] std::size_t try_write_some(Socket& socket, const Buffers& buffers, error_code& ec) {
-  return socket.write_some(buffers, ec);
 }
 
 }  // namespace zio::detail

@@ -1,7 +1,10 @@
 #include <zio/net/basic_socket.hpp>
 
+#include <zio/detail/poller.hpp>
+
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace zio::net {
 namespace {
@@ -28,6 +31,32 @@ BasicSocket<Protocol>::BasicSocket(socket_type socket) : socket_(std::move(socke
 }
 
 template <typename Protocol>
+BasicSocket<Protocol>::BasicSocket(BasicSocket&& other) noexcept
+    : readiness_(std::exchange(other.readiness_, nullptr)), socket_(std::move(other.socket_)) {}
+
+template <typename Protocol>
+BasicSocket<Protocol>& BasicSocket<Protocol>::operator=(BasicSocket&& other) noexcept {
+  if (this != &other) {
+    release_readiness();  // before the old descriptor closes
+    socket_ = std::move(other.socket_);
+    readiness_ = std::exchange(other.readiness_, nullptr);
+  }
+  return *this;
+}
+
+template <typename Protocol>
+BasicSocket<Protocol>::~BasicSocket() {
+  release_readiness();
+}
+
+template <typename Protocol>
+void BasicSocket<Protocol>::release_readiness() noexcept {
+  if (readiness_) {
+    detail::Readiness::release(std::exchange(readiness_, nullptr), socket_.native_handle(), socket_.is_open());
+  }
+}
+
+template <typename Protocol>
 void BasicSocket<Protocol>::throw_error(const error_code& ec, const char* operation) {
   const std::string what = std::string(type_name<Protocol>()) + "::" + operation;
   detail::throw_error(ec, what.c_str());
@@ -35,6 +64,8 @@ void BasicSocket<Protocol>::throw_error(const error_code& ec, const char* operat
 
 template <typename Protocol>
 void BasicSocket<Protocol>::close(error_code& ec) noexcept {
+  // Kept until the socket dies: a fiber woken from a wait here still looks at it.
+  if (readiness_) readiness_->stop(socket_.native_handle(), socket_.is_open());
   socket_.close(ec);
 }
 

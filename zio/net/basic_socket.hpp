@@ -8,6 +8,10 @@
 #include <boost/asio/local/datagram_protocol.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
+namespace zio::detail {
+class Readiness;
+}  // namespace zio::detail
+
 namespace zio::net {
 
 template <typename Protocol>
@@ -18,8 +22,8 @@ class BasicSocket {
   using endpoint_type = typename Protocol::endpoint;
   using executor_type = typename socket_type::executor_type;
 
-  BasicSocket(BasicSocket&&) noexcept = default;
-  BasicSocket& operator=(BasicSocket&&) noexcept = default;
+  BasicSocket(BasicSocket&& other) noexcept;
+  BasicSocket& operator=(BasicSocket&& other) noexcept;
 
   /// Closes the socket; further calls fail with bad_descriptor.
   void close();
@@ -34,12 +38,18 @@ class BasicSocket {
  protected:
   /// Takes an open socket (or a closed one, after a failed setup) and makes it non-blocking.
   explicit BasicSocket(socket_type socket);
-  ~BasicSocket() = default;
+  ~BasicSocket();
 
   /// Throws `ec` as the failure of `operation`, e.g. "zio::net::TcpStream::read_some: ...".
   [[noreturn]] static void throw_error(const error_code& ec, const char* operation);
 
+  /// Tracks the socket's readiness in its executor's Poller (streams register on their
+  /// first wait); nullptr until then.
+  detail::Readiness* readiness_ = nullptr;
   socket_type socket_;
+
+ private:
+  void release_readiness() noexcept;
 };
 
 extern template class BasicSocket<boost::asio::ip::tcp>;

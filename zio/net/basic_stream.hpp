@@ -22,8 +22,11 @@ enum class Shutdown { read, write, both };
 /// asio::write, asio::read_until and Beast's synchronous HTTP and WebSocket code run on it
 /// unchanged. read_some() reports the end of the stream as boost::asio::error::eof.
 ///
-/// Each call first tries the system call without waiting and waits on the executor's reactor
-/// only when it would block. Every call is cancellable: a fiber cancel (or its with_timeout)
+/// Each call first tries the system call without waiting and waits for readiness only when it
+/// would block; a read right after one that emptied the socket waits without trying. To see
+/// that a read emptied the socket, a read may take one byte more than it returns and keep it
+/// for the next read: once you read through the stream, do not read from its socket()
+/// directly. Every call is cancellable: a fiber cancel (or its with_timeout)
 /// makes it fail with Canceled / errc::canceled, and a passed read or write limit
 /// (set_read_timeout, set_read_deadline, ...) with errc::timed_out; no data is lost or
 /// half-transferred by an interrupted call, and the stream stays usable.
@@ -92,8 +95,17 @@ class BasicStream : public IoLimits, public BasicSocket<Protocol> {
  private:
   std::size_t read_some_list(const detail::MutableBufferList& buffers, error_code& ec);
   std::size_t write_some_list(const detail::ConstBufferList& buffers, error_code& ec);
+  /// This stream's readiness record, registered with the current executor's Poller on the
+  /// first wait; nullptr with `ec` set when epoll refuses.
+  detail::Readiness* readiness(error_code& ec) noexcept;
 
-  bool read_eof_ = false;  // a read reported eof: later reads ask the kernel first (read_some_list)
+  using BasicSocket<Protocol>::readiness_;
+
+  // What a read took beyond the bytes it returned (see read_some_list): one byte, returned
+  // first by the next read, or the error that ended the stream right after it.
+  unsigned char read_ahead_ = 0;
+  bool has_read_ahead_ = false;
+  error_code deferred_read_error_;
 };
 
 extern template class BasicStream<boost::asio::ip::tcp>;
