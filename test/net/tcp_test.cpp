@@ -280,6 +280,30 @@ TEST_CASE("TCP closing a stream wakes a fiber blocked reading it", "[net][tcp]")
   CHECK(aborted == boost::asio::error::operation_aborted);
 }
 
+TEST_CASE("TCP reads and writes after close fail with bad_descriptor", "[net][tcp]") {
+  auto [read_ec, write_ec] = run_in_runtime(1, [] {
+    auto ends = zio::test::tcp_pair();
+    char byte;
+    error_code ec;
+    // A read that waited first: the stream has a readiness record by the time it closes.
+    std::atomic<bool> started{false};
+    auto reader = zio::spawn([&, &b = ends.second] {
+      started = true;
+      return b.read_some(boost::asio::buffer(&byte, 1), ec);
+    });
+    zio::test::yield_until([&] { return started.load(); });  // one executor: it parked
+    ends.first.write_all(boost::asio::buffer("x", 1));
+    reader.join();
+    ends.second.close();
+    error_code after_read, after_write;
+    ends.second.read_some(boost::asio::buffer(&byte, 1), after_read);
+    ends.second.write_some(boost::asio::buffer("y", 1), after_write);
+    return std::pair{after_read, after_write};
+  });
+  CHECK(read_ec == boost::asio::error::bad_descriptor);
+  CHECK(write_ec == boost::asio::error::bad_descriptor);
+}
+
 TEST_CASE("TCP connection refused is a clear error", "[net][tcp]") {
   run_in_runtime(1, [] {
     // A port that was just free: bind, note it, close.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <mutex>
 #include <new>
 #include <utility>
@@ -78,6 +79,11 @@ void Readiness::on_event(std::uint32_t epoll_events) noexcept {
     auto& queue = waiters_[static_cast<int>(interest)];
     while (WaitNode* node = queue.pop_front()) node->notify();
   }
+}
+
+Readiness* Readiness::registering() noexcept {
+  alignas(alignof(std::max_align_t)) static char marker;
+  return reinterpret_cast<Readiness*>(&marker);
 }
 
 void Readiness::stop(int fd, bool fd_still_open) noexcept {

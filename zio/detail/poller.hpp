@@ -64,6 +64,9 @@ class Readiness {
   /// dropped it from the set, and its number may belong to another socket by now).
   void stop(int fd, bool fd_still_open) noexcept;
 
+  /// Stands in a socket's readiness slot while one fiber registers it; never dereferenced.
+  static Readiness* registering() noexcept;
+
   /// The owner is done with it (socket destroyed or replaced): stops tracking `fd` if still
   /// needed and leaves the memory to the poller, which frees it when no event can name it.
   static void release(Readiness* readiness, int fd, bool fd_still_open) noexcept;

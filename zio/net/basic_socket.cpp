@@ -32,14 +32,14 @@ BasicSocket<Protocol>::BasicSocket(socket_type socket) : socket_(std::move(socke
 
 template <typename Protocol>
 BasicSocket<Protocol>::BasicSocket(BasicSocket&& other) noexcept
-    : readiness_(std::exchange(other.readiness_, nullptr)), socket_(std::move(other.socket_)) {}
+    : readiness_(other.readiness_.exchange(nullptr, std::memory_order_relaxed)), socket_(std::move(other.socket_)) {}
 
 template <typename Protocol>
 BasicSocket<Protocol>& BasicSocket<Protocol>::operator=(BasicSocket&& other) noexcept {
   if (this != &other) {
     release_readiness();  // before the old descriptor closes
     socket_ = std::move(other.socket_);
-    readiness_ = std::exchange(other.readiness_, nullptr);
+    readiness_.store(other.readiness_.exchange(nullptr, std::memory_order_relaxed), std::memory_order_relaxed);
   }
   return *this;
 }
@@ -51,8 +51,9 @@ BasicSocket<Protocol>::~BasicSocket() {
 
 template <typename Protocol>
 void BasicSocket<Protocol>::release_readiness() noexcept {
-  if (readiness_) {
-    detail::Readiness::release(std::exchange(readiness_, nullptr), socket_.native_handle(), socket_.is_open());
+  detail::Readiness* readiness = readiness_.exchange(nullptr, std::memory_order_acq_rel);
+  if (readiness && readiness != detail::Readiness::registering()) {
+    detail::Readiness::release(readiness, socket_.native_handle(), socket_.is_open());
   }
 }
 
@@ -65,7 +66,10 @@ void BasicSocket<Protocol>::throw_error(const error_code& ec, const char* operat
 template <typename Protocol>
 void BasicSocket<Protocol>::close(error_code& ec) noexcept {
   // Kept until the socket dies: a fiber woken from a wait here still looks at it.
-  if (readiness_) readiness_->stop(socket_.native_handle(), socket_.is_open());
+  detail::Readiness* readiness = readiness_.load(std::memory_order_acquire);
+  if (readiness && readiness != detail::Readiness::registering()) {
+    readiness->stop(socket_.native_handle(), socket_.is_open());
+  }
   socket_.close(ec);
 }
 

@@ -8,6 +8,8 @@
 #include <boost/asio/local/datagram_protocol.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include <atomic>
+
 namespace zio::detail {
 class Readiness;
 }  // namespace zio::detail
@@ -44,8 +46,9 @@ class BasicSocket {
   [[noreturn]] static void throw_error(const error_code& ec, const char* operation);
 
   /// Tracks the socket's readiness in its executor's Poller (streams register on their
-  /// first wait); nullptr until then.
-  detail::Readiness* readiness_ = nullptr;
+  /// first wait); nullptr until then. Atomic: a stream's reader and writer may both be the
+  /// first to wait, on two threads.
+  std::atomic<detail::Readiness*> readiness_{nullptr};
   socket_type socket_;
 
  private:

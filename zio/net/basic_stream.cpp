@@ -93,8 +93,22 @@ std::size_t scatter(const unsigned char* from, std::size_t n, const iovec* iov, 
 
 template <typename Protocol>
 detail::Readiness* BasicStream<Protocol>::readiness(error_code& ec) noexcept {
-  if (!readiness_) readiness_ = detail::Executor::current()->poller().add(socket_.native_handle(), ec);
-  return readiness_;
+  detail::Readiness* const marker = detail::Readiness::registering();
+  detail::Readiness* readiness = readiness_.load(std::memory_order_acquire);
+  for (;;) {
+    if (readiness && readiness != marker) return readiness;
+    if (!readiness) {
+      if (readiness_.compare_exchange_weak(readiness, marker, std::memory_order_acquire)) {
+        readiness = detail::Executor::current()->poller().add(socket_.native_handle(), ec);
+        readiness_.store(readiness, std::memory_order_release);  // nullptr after a failure: retried
+        return readiness;
+      }
+      continue;  // the failed exchange reloaded `readiness`
+    }
+    // The stream's other direction is registering it, a system call away: let it finish.
+    detail::TaskBase::current()->yield_now();
+    readiness = readiness_.load(std::memory_order_acquire);
+  }
 }
 
 template <typename Protocol>
@@ -102,6 +116,10 @@ std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferLis
   if ((ec = detail::enter_fiber_call("zio::net stream read_some"))) return 0;
   const std::size_t wanted = buffers.total_size();
   if (wanted == 0) return 0;
+  if (!socket_.is_open()) {  // closed: its readiness record would only say "aborted"
+    ec = boost::asio::error::bad_descriptor;
+    return 0;
+  }
   if (deferred_read_error_) {
     ec = std::exchange(deferred_read_error_, {});
     return 0;
@@ -135,7 +153,8 @@ std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferLis
   const std::size_t capacity = probing ? room + 1 : room;
 
   const int fd = socket_.native_handle();
-  detail::Readiness* ready = readiness_;  // nullptr: never waited yet, so just try
+  detail::Readiness* ready = readiness_.load(std::memory_order_acquire);  // none: never waited, so just try
+  if (ready == detail::Readiness::registering()) ready = nullptr;
   std::optional<IoDeadline::Clock::time_point> deadline;
   bool deadline_known = false;
   for (;;) {
@@ -183,6 +202,10 @@ template <typename Protocol>
 std::size_t BasicStream<Protocol>::write_some_list(const detail::ConstBufferList& buffers, error_code& ec) {
   if ((ec = detail::enter_fiber_call("zio::net stream write_some"))) return 0;
   if (buffers.total_size() == 0) return 0;
+  if (!socket_.is_open()) {
+    ec = boost::asio::error::bad_descriptor;
+    return 0;
+  }
   // Writes rarely wait: always try first, whatever the readiness says.
   std::size_t n = send(socket_.native_handle(), buffers, ec);
   if (!detail::would_block(ec)) return n;
