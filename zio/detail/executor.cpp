@@ -327,7 +327,7 @@ void Executor::run_task(TaskBase& task) noexcept {
 }
 
 void Executor::complete_park(TaskBase& task) noexcept {
-  if (SpinLock* lock = std::exchange(task.park_unlock, nullptr)) lock->unlock();
+  if (SpinLock* lock = std::exchange(park_unlock_, nullptr)) lock->unlock();
   std::uint32_t expected = task_parking;
   if (!task.state.compare_exchange_strong(expected, task_waiting, std::memory_order_acq_rel)) {
     // A wake-up arrived while it was running or switching out: run it again instead.

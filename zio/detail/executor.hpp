@@ -76,6 +76,10 @@ class Executor {
   /// Completes a handed-off park on the next task's stack: what the loop does after a park.
   static void after_handoff_park(Coroutine& parked, void* executor) noexcept;
 
+  /// The running task is about to park: `lock` (if any) is released once its switch is
+  /// complete (complete_park). Kept here, not in every task: one park is in flight at a time.
+  void unlock_after_park(SpinLock* lock) noexcept { park_unlock_ = lock; }
+
   /// Wakes the loop if it is parked (any thread). Returns whether it was parked.
   bool unpark() noexcept;
 
@@ -114,6 +118,7 @@ class Executor {
   unsigned run_next_streak_ = 0;  // run-next picks in a row; capped so queues are not starved
   unsigned tick_ = 0;             // tasks run; every outside_check_interval-th looks outside
   TaskBase* running_ = nullptr;
+  SpinLock* park_unlock_ = nullptr;  // the parking task's wait-list lock (unlock_after_park)
   bool searching_ = false;        // woken to look for work; see RuntimeCore's idle protocol
   bool ran_since_park_ = false;   // ran a task since it last parked: worth spinning first
   StackPool stacks_;

@@ -32,7 +32,11 @@ constexpr std::uint8_t flag_finished = 2;
 
 std::atomic<TaskId> RuntimeCore::next_id_{1};
 
-TaskBase::TaskBase(RuntimeCore& core) noexcept : core_(&core), id_(core.next_task_id()) {}
+// Executor 0 until submit() picks one: a blocking-pool job or a task spawned on a stopped
+// runtime never gets another, and still needs its runtime.
+TaskBase::TaskBase(RuntimeCore& core) noexcept : executor(&core.executor(0)), id_(core.next_task_id()) {}
+
+RuntimeCore& TaskBase::core() const noexcept { return executor->core(); }
 
 TaskBase* TaskBase::current() noexcept {
   Executor* executor = Executor::current();
@@ -40,7 +44,7 @@ TaskBase* TaskBase::current() noexcept {
 }
 
 void TaskBase::park(SpinLock* unlock_after) noexcept {
-  park_unlock = unlock_after;
+  executor->unlock_after_park(unlock_after);
   switch_reason = SwitchReason::park;
   // running → parking, keeping a notified bit a waker may have set meanwhile.
   state.fetch_add(task_parking - task_running, std::memory_order_acq_rel);
@@ -63,7 +67,7 @@ void TaskBase::wake(WakeOrder order) noexcept {
   for (;;) {
     if (s == task_waiting) {
       if (state.compare_exchange_weak(s, task_ready, std::memory_order_acq_rel)) {
-        core_->schedule_woken(*this, order == WakeOrder::next);
+        core().schedule_woken(*this, order == WakeOrder::next);
         return;
       }
     } else if (s == task_running || s == task_parking || s == task_ready) {
@@ -121,7 +125,7 @@ void TaskBase::on_finished() noexcept {
   if ((end_flags_.fetch_or(flag_finished, std::memory_order_acq_rel) & flag_detached) != 0) {
     log_unobserved_failure();
   }
-  core_->retire(*this);
+  core().retire(*this);
   release();  // the fiber's own reference
 }
 

@@ -96,7 +96,8 @@ class TaskBase : public ListHook {
   }
 
   TaskId id() const noexcept { return id_; }
-  RuntimeCore& core() const noexcept { return *core_; }
+  /// The runtime it belongs to (through `executor`, which every task has from its spawn on).
+  RuntimeCore& core() const noexcept;
   bool is_done() const noexcept { return state.load(std::memory_order_acquire) == task_done; }
 
   /// Any thread: asks the task to stop. Its current or next blocking call fails with
@@ -162,8 +163,10 @@ class TaskBase : public ListHook {
   // Every queued task carries these bytes (a million queued spawns, a million copies), so
   // the fields go widest first, without padding, and counts that stay small are 16 bits.
   std::atomic<TaskBase*> next_ready{nullptr};  // run queue link; owned by the queue it is in
-  SpinLock* park_unlock = nullptr;        // task writes, executor reads after switch
-  Executor* executor = nullptr;           // last executor to run it; set before each resume
+  // The executor it was queued on or last ran on: set at spawn and before each resume. A
+  // waker reads it only after its CAS took the task from waiting, which orders it after the
+  // task's last resume.
+  Executor* executor;
   Coroutine* coroutine = nullptr;         // on top of its stack from its first run to its end
   std::atomic<std::uint32_t> state{task_ready};
   std::atomic<std::int16_t> fired_timeouts{0};  // timer fire (under heap lock) and the task itself
@@ -188,7 +191,6 @@ class TaskBase : public ListHook {
  private:
   void log_unobserved_failure() noexcept;
 
-  RuntimeCore* core_;
   TaskId id_;
   // Fibers and threads waiting in join(), chained through their nodes' `next`; guarded by
   // done_lock_. One pointer, not a list head: there is rarely more than one joiner, and it
