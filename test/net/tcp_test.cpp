@@ -12,6 +12,7 @@
 #include <atomic>
 #include <csignal>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace zio;
@@ -30,6 +31,20 @@ void echo(net::TcpStream stream) {
     if (ec) throw system_error(ec);
     stream.write_all(boost::asio::buffer(buffer, n));
   }
+}
+
+// Reads up to 64 bytes, runs `between`, reads again, then once more for the error that ends
+// the stream: {first read, second read, the last read's error}.
+template <typename Between>
+std::tuple<std::string, std::string, error_code> read_twice_then_error(net::TcpStream& stream, Between between) {
+  char buffer[64];
+  error_code ec;
+  std::string first(buffer, stream.read_some(boost::asio::buffer(buffer), ec));
+  between();
+  std::string second(buffer, stream.read_some(boost::asio::buffer(buffer), ec));
+  error_code last;
+  stream.read_some(boost::asio::buffer(buffer), last);
+  return {first, second, last};
 }
 
 void echo_round_trip(const net::Address& bind_to) {
@@ -222,16 +237,7 @@ TEST_CASE("TCP a byte read ahead comes back before the peer's eof", "[net][tcp]"
     auto ends = zio::test::tcp_pair();
     ends.first.write_all(boost::asio::buffer(std::string(64, 'a') + "b"));
     ends.first.shutdown(net::Shutdown::write);
-    char buffer[64];
-    error_code ec;
-    const std::size_t n = ends.second.read_some(boost::asio::buffer(buffer), ec);  // all 65 there
-    std::string head(buffer, n);
-    std::string rest;
-    const std::size_t m = ends.second.read_some(boost::asio::buffer(buffer, 10), ec);
-    rest.assign(buffer, m);
-    error_code last;
-    ends.second.read_some(boost::asio::buffer(buffer), last);
-    return std::tuple{head, rest, last};
+    return read_twice_then_error(ends.second, [] {});  // all 65 bytes are there at the first read
   });
   CHECK(first == std::string(64, 'a'));
   CHECK(second == "b");
@@ -242,19 +248,11 @@ TEST_CASE("TCP a reset right after a byte read ahead is reported after that byte
   auto [first, second, end] = run_in_runtime(1, [] {
     auto ends = zio::test::tcp_pair();
     ends.first.write_all(boost::asio::buffer(std::string(64, 'a') + "b"));
-    char buffer[64];
-    error_code ec;
-    const std::size_t n = ends.second.read_some(boost::asio::buffer(buffer), ec);  // keeps 'b'
-    std::string head(buffer, n);
-    // The peer resets the connection (linger 0) before the next read.
-    ends.first.socket().set_option(boost::asio::socket_base::linger(true, 0));
-    ends.first.close();
-    std::string rest;
-    const std::size_t m = ends.second.read_some(boost::asio::buffer(buffer), ec);
-    rest.assign(buffer, m);
-    error_code last;
-    ends.second.read_some(boost::asio::buffer(buffer), last);
-    return std::tuple{head, rest, last};
+    // The first read keeps 'b'; then the peer resets the connection (linger 0).
+    return read_twice_then_error(ends.second, [&peer = ends.first] {
+      peer.socket().set_option(boost::asio::socket_base::linger(true, 0));
+      peer.close();
+    });
   });
   CHECK(first == std::string(64, 'a'));
   CHECK(second == "b");

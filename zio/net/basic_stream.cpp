@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <atomic>
 #include <optional>
 #include <utility>
 
@@ -20,69 +21,139 @@ namespace {
 // Reads of at most this many bytes go through a stack buffer one byte larger (read_some_list).
 constexpr std::size_t probe_limit = 512;
 
-// The system calls themselves, out of line because errno is a thread-local and a fiber may
-// resume on another thread (DESIGN.md, "TLS caching across migration"). One buffer takes
-// recv/send, which skip the kernel's msghdr and iovec copies (about 5% of the echo
-// benchmark's kernel time went to them under sendmsg/recvmsg).
-template <typename Buffer>
-std::size_t to_iovecs(const detail::BufferList<Buffer>& buffers, iovec (&iov)[detail::MutableBufferList::max_buffers]) {
-  std::size_t count = 0;
-  for (const Buffer& b : buffers) iov[count++] = {const_cast<void*>(static_cast<const void*>(b.data())), b.size()};
-  return count;
-}
+enum class Direction { receive, send };
 
-std::size_t transferred(ssize_t n, error_code& ec) noexcept {
+// The system call itself, out of line because errno is a thread-local and a fiber may resume
+// on another thread (DESIGN.md, "TLS caching across migration"). One buffer takes recv/send,
+// which skip the kernel's msghdr and iovec copies (about 5% of the echo benchmark's kernel
+// time went to them under recvmsg/sendmsg).
+[[gnu::noinline]] std::size_t transfer(Direction direction, int fd, iovec* iov, std::size_t count,
+                                       error_code& ec) noexcept {
+  const bool receiving = direction == Direction::receive;
+  ssize_t n;
+  do {
+    if (count == 1) {
+      n = receiving ? ::recv(fd, iov[0].iov_base, iov[0].iov_len, 0)
+                    : ::send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+    } else {
+      msghdr message{};
+      message.msg_iov = iov;
+      message.msg_iovlen = count;
+      n = receiving ? ::recvmsg(fd, &message, 0) : ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    }
+  } while (n < 0 && errno == EINTR);
   if (n < 0) {
     ec.assign(errno, boost::system::system_category());
+    return 0;
+  }
+  if (n == 0 && receiving) {  // callers never ask for zero bytes
+    ec = boost::asio::error::eof;
     return 0;
   }
   ec.clear();
   return static_cast<std::size_t>(n);
 }
 
-[[gnu::noinline]] std::size_t receive(int fd, iovec* iov, std::size_t count, error_code& ec) noexcept {
-  ssize_t n;
-  do {
-    if (count == 1) {
-      n = ::recv(fd, iov[0].iov_base, iov[0].iov_len, 0);
-    } else {
-      msghdr message{};
-      message.msg_iov = iov;
-      message.msg_iovlen = count;
-      n = ::recvmsg(fd, &message, 0);
-    }
-  } while (n < 0 && errno == EINTR);
-  const std::size_t got = transferred(n, ec);
-  if (n == 0) ec = boost::asio::error::eof;  // callers never ask for zero bytes
-  return got;
+struct Iovecs {
+  std::size_t count = 0;
+  std::size_t bytes = 0;
+};
+
+// `buffers` as iovecs, without their first `skip` bytes (and without empty buffers).
+template <typename Buffer>
+Iovecs to_iovecs(const detail::BufferList<Buffer>& buffers, std::size_t skip,
+                 iovec (&iov)[detail::BufferList<Buffer>::max_buffers]) noexcept {
+  Iovecs out;
+  for (const Buffer& b : buffers) {
+    const std::size_t from = std::min(skip, b.size());
+    skip -= from;
+    if (from == b.size()) continue;
+    const auto* data = static_cast<const char*>(b.data()) + from;
+    iov[out.count++] = {const_cast<char*>(data), b.size() - from};
+    out.bytes += b.size() - from;
+  }
+  return out;
 }
 
-// Copies what a probing read got into the caller's buffers; returns `n`.
-std::size_t scatter(const unsigned char* from, std::size_t n, const iovec* iov, std::size_t count) noexcept {
-  std::size_t left = n;
-  for (std::size_t i = 0; i < count && left > 0; ++i) {
-    const std::size_t part = std::min(left, iov[i].iov_len);
+// Copies the first `n` bytes a probing read got into the caller's buffers.
+void scatter(const unsigned char* from, std::size_t n, const iovec* iov, std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count && n > 0; ++i) {
+    const std::size_t part = std::min(n, iov[i].iov_len);
     std::memcpy(iov[i].iov_base, from, part);
     from += part;
-    left -= part;
+    n -= part;
   }
-  return n;
 }
 
-[[gnu::noinline]] std::size_t send(int fd, const detail::ConstBufferList& buffers, error_code& ec) noexcept {
-  ssize_t n;
-  do {
-    if (buffers.count() == 1) {
-      n = ::send(fd, buffers.begin()->data(), buffers.begin()->size(), MSG_NOSIGNAL);
-    } else {
-      iovec iov[detail::ConstBufferList::max_buffers];
-      msghdr message{};
-      message.msg_iov = iov;
-      message.msg_iovlen = to_iovecs(buffers, iov);
-      n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+// The stream's readiness record in `slot`, registered with the current executor's Poller if
+// this is its first wait; nullptr with `ec` set when epoll refuses (a later wait retries).
+detail::Readiness* registered(std::atomic<detail::Readiness*>& slot, int fd, error_code& ec) noexcept {
+  detail::Readiness* const marker = detail::Readiness::registering();
+  detail::Readiness* readiness = slot.load(std::memory_order_acquire);
+  for (;;) {
+    if (readiness && readiness != marker) return readiness;
+    if (!readiness) {
+      if (slot.compare_exchange_weak(readiness, marker, std::memory_order_acquire)) {
+        readiness = detail::Executor::current()->poller().add(fd, ec);
+        slot.store(readiness, std::memory_order_release);
+        return readiness;
+      }
+      continue;  // the failed exchange reloaded `readiness`
     }
-  } while (n < 0 && errno == EINTR);
-  return transferred(n, ec);
+    // The stream's other direction is registering it, a system call away: let it finish.
+    detail::TaskBase::current()->yield_now();
+    readiness = slot.load(std::memory_order_acquire);
+  }
+}
+
+// What one attempt at the kernel did: the bytes it moved, and whether it left the socket
+// empty, so that the next attempt waits for the kernel's next edge instead of failing first.
+struct Attempted {
+  std::size_t bytes;
+  bool drained;
+};
+
+// One call's attempts in one direction. Calls `attempt(ec)` at once while the stream has no
+// readiness record (it never waited) or while the record says `interest` is ready; when an
+// attempt would block, forgets that readiness (registering the stream on its first wait) and
+// waits for the next edge, until `limit`. With `may_wait` false it returns would_block rather
+// than wait. Returns the attempt's bytes; 0 with `ec` set when the wait failed.
+template <typename Attempt>
+std::size_t when_ready(std::atomic<detail::Readiness*>& slot, int fd, detail::Interest interest,
+                       const IoDeadline& limit, bool may_wait, Attempt attempt, error_code& ec) {
+  detail::Readiness* ready = slot.load(std::memory_order_acquire);
+  if (ready == detail::Readiness::registering()) ready = nullptr;
+  std::optional<IoDeadline::Clock::time_point> deadline;  // taken at the first wait
+  bool deadline_known = false;
+  for (;;) {
+    detail::Readiness::Snapshot seen{};
+    if (ready) {
+      seen = ready->snapshot();
+      if (!seen.ready(interest)) {
+        if (!may_wait) {
+          ec = boost::asio::error::would_block;
+          return 0;
+        }
+        if (!deadline_known) {
+          deadline = limit.for_call();
+          deadline_known = true;
+        }
+        if ((ec = ready->wait(interest, deadline ? &*deadline : nullptr))) return 0;
+        continue;
+      }
+    }
+    const Attempted done = attempt(ec);
+    if (!detail::would_block(ec)) {
+      // After the peer's FIN (or a failure) every attempt answers at once: never cleared then.
+      if (!ec && done.drained && ready && !seen.read_closed()) ready->clear(interest, seen);
+      return done.bytes;
+    }
+    if (ready) {
+      ready->clear(interest, seen);
+    } else if (!(ready = registered(slot, fd, ec))) {
+      return 0;
+    }
+  }
 }
 
 }  // namespace
@@ -90,26 +161,6 @@ std::size_t scatter(const unsigned char* from, std::size_t n, const iovec* iov, 
 // Reads and writes call the kernel themselves and wait on the executor's Poller (see
 // zio/detail/poller.hpp), not on Asio's reactor: a read that has to wait costs no failing
 // recv when the previous read showed the socket drained.
-
-template <typename Protocol>
-detail::Readiness* BasicStream<Protocol>::readiness(error_code& ec) noexcept {
-  detail::Readiness* const marker = detail::Readiness::registering();
-  detail::Readiness* readiness = readiness_.load(std::memory_order_acquire);
-  for (;;) {
-    if (readiness && readiness != marker) return readiness;
-    if (!readiness) {
-      if (readiness_.compare_exchange_weak(readiness, marker, std::memory_order_acquire)) {
-        readiness = detail::Executor::current()->poller().add(socket_.native_handle(), ec);
-        readiness_.store(readiness, std::memory_order_release);  // nullptr after a failure: retried
-        return readiness;
-      }
-      continue;  // the failed exchange reloaded `readiness`
-    }
-    // The stream's other direction is registering it, a system call away: let it finish.
-    detail::TaskBase::current()->yield_now();
-    readiness = readiness_.load(std::memory_order_acquire);
-  }
-}
 
 template <typename Protocol>
 std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferList& buffers, error_code& ec) {
@@ -136,66 +187,33 @@ std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferLis
   // for the kernel's next edge instead of trying and failing first. (A read that fills the
   // caller's buffers exactly would otherwise say nothing either way.) A large read goes
   // straight into the caller's buffers; a failing attempt is a small cost next to it.
-  unsigned char bounce[probe_limit + 1];
   iovec iov[detail::MutableBufferList::max_buffers];
-  std::size_t count = 0;
-  std::size_t room = 0;
-  std::size_t skip = got;
-  for (const boost::asio::mutable_buffer& b : buffers) {
-    const std::size_t from = std::min(skip, b.size());
-    skip -= from;
-    if (from == b.size()) continue;
-    iov[count++] = {static_cast<char*>(b.data()) + from, b.size() - from};
-    room += b.size() - from;
-  }
-  const bool probing = room <= probe_limit;
-  iovec bounce_iov{bounce, room + 1};
-  const std::size_t capacity = probing ? room + 1 : room;
-
+  const Iovecs target = to_iovecs(buffers, got, iov);
+  unsigned char bounce[probe_limit + 1];
+  iovec bounce_iov{bounce, target.bytes + 1};
   const int fd = socket_.native_handle();
-  detail::Readiness* ready = readiness_.load(std::memory_order_acquire);  // none: never waited, so just try
-  if (ready == detail::Readiness::registering()) ready = nullptr;
-  std::optional<IoDeadline::Clock::time_point> deadline;
-  bool deadline_known = false;
-  for (;;) {
-    detail::Readiness::Snapshot seen{};
-    if (ready) {
-      seen = ready->snapshot();
-      if (!seen.ready(detail::Interest::read)) {
-        if (got) return got;
-        if (!deadline_known) {
-          deadline = read_limit_.for_call();
-          deadline_known = true;
-        }
-        if ((ec = ready->wait(detail::Interest::read, deadline ? &*deadline : nullptr))) return 0;
-        continue;
-      }
+  const auto attempt = [&](error_code& attempt_ec) -> Attempted {
+    if (target.bytes > probe_limit) {
+      const std::size_t n = transfer(Direction::receive, fd, iov, target.count, attempt_ec);
+      return {n, n < target.bytes};
     }
-    std::size_t n = probing ? receive(fd, &bounce_iov, 1, ec) : receive(fd, iov, count, ec);
-    if (detail::would_block(ec)) {
-      if (ready) ready->clear(detail::Interest::read, seen);
-      if (got) {
-        ec.clear();
-        return got;
-      }
-      if (!ready && !(ready = readiness(ec))) return 0;
-      continue;
-    }
-    if (ec) {  // eof or a failure: after a byte read ahead, reported by the next call
-      if (got) deferred_read_error_ = std::exchange(ec, {});
-      return got;
-    }
-    if (probing) n = scatter(bounce, n, iov, count);
-    if (n > room) {  // the extra byte came too: more may be waiting
-      read_ahead_ = bounce[room];
-      has_read_ahead_ = true;
-      n = room;
-    } else if (n < capacity && ready && !seen.read_closed()) {
-      // Drained. (After the peer's FIN every read answers at once: never cleared then.)
-      ready->clear(detail::Interest::read, seen);
-    }
-    return got + n;
+    const std::size_t n = transfer(Direction::receive, fd, &bounce_iov, 1, attempt_ec);
+    scatter(bounce, std::min(n, target.bytes), iov, target.count);
+    if (n <= target.bytes) return {n, true};
+    read_ahead_ = bounce[target.bytes];  // the extra byte came too: more may be waiting
+    has_read_ahead_ = true;
+    return {target.bytes, false};
+  };
+  const std::size_t n = when_ready(readiness_, fd, detail::Interest::read, read_limit_, got == 0, attempt, ec);
+  if (got == 0) return n;
+  // After the byte read ahead the call takes what else is there without waiting; an error
+  // (eof, a reset) is reported by the next call.
+  if (detail::would_block(ec)) {
+    ec.clear();
+  } else if (ec) {
+    deferred_read_error_ = std::exchange(ec, {});
   }
+  return got + n;
 }
 
 template <typename Protocol>
@@ -206,22 +224,17 @@ std::size_t BasicStream<Protocol>::write_some_list(const detail::ConstBufferList
     ec = boost::asio::error::bad_descriptor;
     return 0;
   }
-  // Writes rarely wait: always try first, whatever the readiness says.
-  std::size_t n = send(socket_.native_handle(), buffers, ec);
-  if (!detail::would_block(ec)) return n;
-  detail::Readiness* ready = readiness(ec);
-  if (!ready) return 0;
-  const auto deadline = write_limit_.for_call();
-  for (;;) {
-    const detail::Readiness::Snapshot seen = ready->snapshot();
-    if (seen.ready(detail::Interest::write)) {
-      n = send(socket_.native_handle(), buffers, ec);
-      if (!detail::would_block(ec)) return n;
-      ready->clear(detail::Interest::write, seen);
-      continue;
-    }
-    if ((ec = ready->wait(detail::Interest::write, deadline ? &*deadline : nullptr))) return 0;
-  }
+  iovec iov[detail::ConstBufferList::max_buffers];
+  const Iovecs source = to_iovecs(buffers, 0, iov);
+  const int fd = socket_.native_handle();
+  const auto attempt = [&](error_code& attempt_ec) -> Attempted {
+    return {transfer(Direction::send, fd, iov, source.count, attempt_ec), false};
+  };
+  // Writes rarely wait: the first attempt ignores what the readiness record says.
+  const Attempted first = attempt(ec);
+  if (!detail::would_block(ec)) return first.bytes;
+  if (!registered(readiness_, fd, ec)) return 0;
+  return when_ready(readiness_, fd, detail::Interest::write, write_limit_, true, attempt, ec);
 }
 
 template <typename Protocol>

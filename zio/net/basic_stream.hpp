@@ -95,10 +95,6 @@ class BasicStream : public IoLimits, public BasicSocket<Protocol> {
  private:
   std::size_t read_some_list(const detail::MutableBufferList& buffers, error_code& ec);
   std::size_t write_some_list(const detail::ConstBufferList& buffers, error_code& ec);
-  /// This stream's readiness record, registered with the current executor's Poller on the
-  /// first wait; nullptr with `ec` set when epoll refuses.
-  detail::Readiness* readiness(error_code& ec) noexcept;
-
   using BasicSocket<Protocol>::readiness_;
 
   // What a read took beyond the bytes it returned (see read_some_list): one byte, returned
