@@ -211,6 +211,31 @@ TEST_CASE("scheduler: shutdown cancels thousands of sleeping and joining fibers"
   CHECK(unwound.load() == 3000);
 }
 
+TEST_CASE("scheduler: shutdown ends fibers still queued without running their functions",
+          "[runtime][scheduler]") {
+  // One executor: block_on returns as soon as its root ends, before the queued fibers ran.
+  std::atomic<int> ran{0}, destroyed{0};
+  struct Counted {
+    std::atomic<int>* destroyed;
+    Counted(std::atomic<int>& d) : destroyed(&d) {}
+    Counted(Counted&& other) noexcept : destroyed(std::exchange(other.destroyed, nullptr)) {}
+    ~Counted() {
+      if (destroyed) destroyed->fetch_add(1);
+    }
+  };
+  {
+    zio::Runtime rt({.executors = 1});
+    rt.block_on([&] {
+      for (int i = 0; i < 1000; ++i) {
+        zio::spawn([&ran, counted = Counted(destroyed)] { ran.fetch_add(1); }).detach();
+      }
+    });
+    CHECK(ran.load() == 0);
+  }  // ~Runtime: each starts cancelled, skips its function, destroys its closure
+  CHECK(ran.load() == 0);
+  CHECK(destroyed.load() == 1000);
+}
+
 TEST_CASE("scheduler: a fiber whose calls never block still lets others run", "[runtime][scheduler]") {
   const std::size_t executors = GENERATE(1, 4);
   // Pinned to one executor, so only the cooperative budget can let the other fiber in.

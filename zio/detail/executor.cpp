@@ -294,6 +294,7 @@ void Executor::begin_running(TaskBase& task) noexcept {
 
 void Executor::run_task(TaskBase& task) noexcept {
   if (!task.started()) {
+    core_.enlist(task, *this);
     Stack stack;
     try {
       stack = stacks_.acquire();

@@ -198,6 +198,13 @@ class TaskBase : public ListHook {
   WaitNode* joiners_ = nullptr;
   std::atomic<int> refs_{2};  // the handle's and the fiber's
   std::int16_t budget_ = budget_per_turn;  // the task itself only
+
+ public:
+  // The executor whose live list holds it (RuntimeCore::enlist), or `unlisted`.
+  static constexpr std::uint16_t unlisted = 0xffff;
+  std::uint16_t live_shard = unlisted;
+
+ private:
   std::atomic<bool> cancel_requested_{false};
   std::atomic<std::uint8_t> end_flags_{0};  // detached / finished, whoever sets the 2nd logs
   SpinLock done_lock_;
