@@ -284,9 +284,14 @@ void Executor::park(StopCondition done) {
 
 void Executor::begin_running(TaskBase& task) noexcept {
   task.executor = this;
-  // Every transition here is a read-modify-write that keeps the notified bit: a plain store
-  // could hide a wake-up that raced with it (the waker saw `ready` and left the bit).
-  task.state.fetch_add(task_running - task_ready, std::memory_order_acq_rel);
+  // ready → running, dropping the notified bit of a wake-up that came while the task was
+  // queued: the task checks its wait condition before it parks again (every wait loop
+  // does), and a waker sets the condition before it wakes. A read-modify-write, so that this
+  // synchronises with such a waker. (Keeping the bit failed the task's next park for one
+  // spurious turn, and with several executors that requeue also woke an idle one to steal
+  // it: ping-pong's two fibers were split across the executors every 128 calls.)
+  task.state.exchange(task_running, std::memory_order_acq_rel);
+  task.start_turn();
   task.switch_reason = SwitchReason::finish;
   running_ = &task;
   ++tick_;
