@@ -68,6 +68,11 @@ class Executor {
   /// when `prefer_next` (wake-ups), else the stealable queue (spawns, yields).
   void schedule_local(TaskBase& task, bool prefer_next) noexcept;
 
+  /// Queues a task that was woken (any thread): a pinned one on its executor; another on the
+  /// waker's executor when the waker is one of its runtime's (it migrates there), else in the
+  /// runtime's shared queue. `prefer_next`: into the run-next slot, else behind the others.
+  static void schedule_woken(TaskBase& task, bool prefer_next) noexcept;
+
   /// On the stack of this executor's running task as it parks: the task to switch to
   /// directly instead of through the loop (the run-next slot's, when the loop would pick it
   /// next anyway), already accounted as running; nullptr when the park must go through
@@ -98,6 +103,8 @@ class Executor {
 
  private:
   void push_stealable(TaskBase& task) noexcept;
+  void queue_here(TaskBase& task, bool prefer_next) noexcept;  // this executor's thread
+  void send_to_inbox(TaskBase& task) noexcept;                 // another thread
   void requeue(TaskBase& task) noexcept;
   TaskBase* next_task() noexcept;
   void begin_running(TaskBase& task) noexcept;

@@ -157,19 +157,6 @@ void RuntimeCore::submit(TaskBase& task, std::size_t executor_index) noexcept {
   }
 }
 
-void RuntimeCore::schedule_woken(TaskBase& task, bool prefer_next) noexcept {
-  if (task.pinned) {
-    task.executor->schedule_pinned(task, prefer_next);
-    return;
-  }
-  Executor* here = Executor::current();
-  if (here && &here->core() == this) {
-    here->schedule_local(task, prefer_next);
-  } else {
-    inject(task);
-  }
-}
-
 void RuntimeCore::inject(TaskBase& task) noexcept {
   TaskQueue one;
   one.push_back(task);

@@ -25,11 +25,6 @@ class RuntimeCore {
   void submit(TaskBase& task, std::size_t executor_index = npos) noexcept;
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-  /// Queues a task that was woken (any thread): pinned ones go to their executor, others to
-  /// the waker's executor when the waker is one of ours (migration), else the shared queue.
-  /// `prefer_next`: into the run-next slot, else behind the ready tasks.
-  void schedule_woken(TaskBase& task, bool prefer_next) noexcept;
-
   // ---- the shared (injection) queue and idle executors; see executor.cpp's protocol ----
   void inject(TaskBase& task) noexcept;
   void inject(TaskQueue& batch) noexcept;

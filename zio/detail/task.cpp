@@ -67,7 +67,7 @@ void TaskBase::wake(WakeOrder order) noexcept {
   for (;;) {
     if (s == task_waiting) {
       if (state.compare_exchange_weak(s, task_ready, std::memory_order_acq_rel)) {
-        core().schedule_woken(*this, order == WakeOrder::next);
+        Executor::schedule_woken(*this, order == WakeOrder::next);
         return;
       }
     } else if (s == task_running || s == task_parking || s == task_ready) {
