@@ -88,7 +88,13 @@ int echo(const Options& o) {
     }
     for (auto& client : clients) client.join();
     const double elapsed = watch.seconds();
+    // The accept loop ends by cancellation, and must end before `listener` goes out of scope
+    // (unjoined, it raced the listener's destruction and reported the closed acceptor).
     server.cancel();
+    try {
+      server.join();
+    } catch (const zio::Canceled&) {
+    }
     return double(peers::echo_clients) * double(n) / elapsed;
   });
   return peers::print_result(per_second, "msg/s");
