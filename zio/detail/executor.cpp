@@ -96,12 +96,21 @@ Executor::Executor(RuntimeCore& core, std::size_t index)
 
 Executor::~Executor() = default;
 
-void Executor::schedule_pinned(TaskBase& task, bool prefer_next) noexcept {
-  if (current() == this) {
-    queue_here(task, prefer_next);
-  } else {
-    send_to_inbox(task);
+void Executor::schedule_pinned(TaskBase& task, bool prefer_next, const Executor* here) noexcept {
+  if (here == this) {
+    if (prefer_next) {
+      if (run_next_) requeue(*run_next_);
+      run_next_ = &task;
+    } else {
+      pinned_.push_back(task);
+    }
+    return;
   }
+  inbox_lock_.lock();
+  inbox_.push_back(task);
+  inbox_size_.fetch_add(1, std::memory_order_seq_cst);
+  inbox_lock_.unlock();
+  unpark();
 }
 
 void Executor::schedule_woken(TaskBase& task, bool prefer_next) noexcept {
@@ -110,33 +119,12 @@ void Executor::schedule_woken(TaskBase& task, bool prefer_next) noexcept {
   Executor* here = current();
   Executor& home = *task.executor;
   if (task.pinned) {
-    if (here == &home) {
-      home.queue_here(task, prefer_next);
-    } else {
-      home.send_to_inbox(task);
-    }
+    home.schedule_pinned(task, prefer_next, here);
   } else if (here && &here->core_ == &home.core_) {
     here->schedule_local(task, prefer_next);  // migrates to the waker's executor
   } else {
     home.core_.inject(task);
   }
-}
-
-void Executor::queue_here(TaskBase& task, bool prefer_next) noexcept {
-  if (prefer_next) {
-    if (run_next_) requeue(*run_next_);
-    run_next_ = &task;
-  } else {
-    pinned_.push_back(task);
-  }
-}
-
-void Executor::send_to_inbox(TaskBase& task) noexcept {
-  inbox_lock_.lock();
-  inbox_.push_back(task);
-  inbox_size_.fetch_add(1, std::memory_order_seq_cst);
-  inbox_lock_.unlock();
-  unpark();
 }
 
 void Executor::schedule_local(TaskBase& task, bool prefer_next) noexcept {

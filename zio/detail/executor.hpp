@@ -60,9 +60,10 @@ class Executor {
   void run(StopCondition done);
 
   /// Queues a ready task that must run here (a pinned task, or any task of a one-executor
-  /// runtime's foreign spawns). From this executor's thread: the pinned queue (`prefer_next`
-  /// puts it in the run-next slot, for wake-ups); from another thread: the inbox + unpark.
-  void schedule_pinned(TaskBase& task, bool prefer_next) noexcept;
+  /// runtime's foreign spawns). `here` is Executor::current(), which the callers have at hand.
+  /// From this executor's thread: the pinned queue (`prefer_next` puts it in the run-next
+  /// slot, for wake-ups); from another thread: the inbox + unpark.
+  void schedule_pinned(TaskBase& task, bool prefer_next, const Executor* here) noexcept;
 
   /// This executor's thread only: queues a ready task that may migrate: the run-next slot
   /// when `prefer_next` (wake-ups), else the stealable queue (spawns, yields).
@@ -103,8 +104,6 @@ class Executor {
 
  private:
   void push_stealable(TaskBase& task) noexcept;
-  void queue_here(TaskBase& task, bool prefer_next) noexcept;  // this executor's thread
-  void send_to_inbox(TaskBase& task) noexcept;                 // another thread
   void requeue(TaskBase& task) noexcept;
   TaskBase* next_task() noexcept;
   void begin_running(TaskBase& task) noexcept;

@@ -147,7 +147,7 @@ void RuntimeCore::submit(TaskBase& task, std::size_t executor_index) noexcept {
     Executor* target = executor_index != npos ? executors_[executor_index % executors_.size()].get() : here;
     if (!target) target = executors_[next_executor_.fetch_add(1, std::memory_order_relaxed) % executors_.size()].get();
     task.executor = target;
-    target->schedule_pinned(task, /*prefer_next=*/false);
+    target->schedule_pinned(task, /*prefer_next=*/false, here);
   } else if (here) {
     task.executor = here;
     here->schedule_local(task, /*prefer_next=*/false);
