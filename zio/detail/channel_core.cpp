@@ -133,7 +133,7 @@ error_code ChannelCore::send(void* value) noexcept {
   Op op{value};
   WaitNode node;
   node.data = reinterpret_cast<std::uintptr_t>(&op);
-  if (error_code ec = wait_in_queue(self, senders_, node, lock_)) return ec;
+  if (error_code ec = wait_for_handoff(self, senders_, node, guard)) return ec;
   return op.done ? error_code{} : make_error_code(errc::closed);
 }
 
@@ -152,7 +152,7 @@ error_code ChannelCore::receive(void* out) noexcept {
   Op op{out};
   WaitNode node;
   node.data = reinterpret_cast<std::uintptr_t>(&op);
-  return wait_in_queue(self, receivers_, node, lock_);  // {} with *out empty: closed meanwhile
+  return wait_for_handoff(self, receivers_, node, guard);  // {} with *out empty: closed meanwhile
 }
 
 void ChannelCore::close() noexcept {

@@ -19,6 +19,10 @@ class SpinLock {
            !locked_.exchange(true, std::memory_order_acquire);
   }
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+  /// True when the lock was free at this moment; acquires what its last holder wrote. Once a
+  /// waiter has seen a flag set inside a critical section, seeing the lock free means that
+  /// section's holder has left it: the free state read is its unlock's or a later one.
+  bool seen_unlocked() const noexcept { return !locked_.load(std::memory_order_acquire); }
 
  private:
   std::atomic<bool> locked_{false};

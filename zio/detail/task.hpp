@@ -37,7 +37,8 @@ struct WaitNode : ListHook {
   std::uintptr_t data = 0;                  // what the waiter wants (a count, a kind), per primitive
 
   /// Marks the node signaled and wakes its waiter. Call with the wait list's lock held: the
-  /// waiter re-takes that lock before it leaves, so the node outlives this call.
+  /// waiter re-takes that lock (or sees it free) before it leaves, so the node outlives this
+  /// call.
   void notify() noexcept;
 };
 
@@ -57,6 +58,13 @@ error_code wait_in_queue(IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLoc
 /// The same for a caller that already looked up who it is: `self` is TaskBase::current().
 error_code wait_in_queue(TaskBase* self, IntrusiveList<WaitNode>& queue, WaitNode& node, SpinLock& lock,
                          const std::chrono::steady_clock::time_point* deadline = nullptr) noexcept;
+
+/// wait_in_queue without a deadline, for a primitive whose notifier completes the whole
+/// transfer under the lock before it signals (a channel's hand-off), so the waiter has
+/// nothing left to do under it: on success returns with `guard` released, usually without
+/// re-taking the lock; on an error with `guard` locked and `node` unlinked.
+error_code wait_for_handoff(TaskBase* self, IntrusiveList<WaitNode>& queue, WaitNode& node,
+                            std::unique_lock<SpinLock>& guard) noexcept;
 
 /// Ends a wait of a sync primitive: true when signaled, false when its own deadline passed;
 /// on an interruption releases `guard` and throws Canceled naming `caller`.

@@ -8,7 +8,8 @@
 //  3. A notifier, holding L, unlinks the node and calls notify(): signaled = 1, then wakes
 //     the fiber or the thread.
 //  4. The waiter re-takes L before it returns, and returns with L held, so a notifier that
-//     still holds L can never touch a node whose frame is gone.
+//     still holds L can never touch a node whose frame is gone. (wait_for_handoff, for
+//     channels, instead returns once it sees L free after the signal: the notifier has left.)
 // A deadline for a fiber is a TimerNode in its executor's heap whose on_fire wakes it; for
 // a thread, the futex wait's timeout.
 #include <zio/detail/task.hpp>
@@ -143,6 +144,37 @@ error_code wait_in_queue(TaskBase* self, IntrusiveList<WaitNode>& queue, WaitNod
   error_code ec = wait_on(node, lock, deadline);
   if (ec) queue.erase(node);
   return ec;
+}
+
+error_code wait_for_handoff(TaskBase* self, IntrusiveList<WaitNode>& queue, WaitNode& node,
+                            std::unique_lock<SpinLock>& guard) noexcept {
+  SpinLock& lock = *guard.mutex();
+  if (!self) {
+    error_code ec = wait_in_queue(nullptr, queue, node, lock);
+    if (!ec) guard.unlock();
+    return ec;
+  }
+  node.task = self;
+  queue.push_back(node);
+  for (;;) {
+    if (error_code interrupted = self->interruption()) {
+      queue.erase(node);
+      return interrupted;
+    }
+    self->park(&lock);
+    // Step 4 without the lock: the notifier signals inside its critical section, so once the
+    // node is signaled, a free lock means it has left (SpinLock::seen_unlocked) and will not
+    // touch the node again. It saves a locked instruction on every hand-off.
+    if (node.signaled.load(std::memory_order_acquire) != 0 && lock.seen_unlocked()) {
+      guard.release();
+      return {};
+    }
+    lock.lock();
+    if (node.signaled.load(std::memory_order_acquire) != 0) {
+      guard.unlock();
+      return {};
+    }
+  }
 }
 
 bool finish_wait(error_code ec, std::unique_lock<SpinLock>& guard, const char* caller) {
