@@ -32,6 +32,16 @@
 // A task that parks while the run-next slot holds a suspended task hands the thread to it
 // directly (take_handoff, Coroutine::switch_to); the park's step above then runs on the
 // next task's stack, and the task that eventually switches back is not the one resumed.
+//
+// Task states (TaskBase::state), with who moves them; park, wake and every other transition
+// live here, beside the queues they feed, so the hand-off path compiles as one piece:
+//   ready  --executor picks it-->  running  --park()-->  parking  --executor, after switch-->  waiting
+//   waiting --wake(), any thread--> ready (and queued)
+//   ready|running|parking --wake()--> same | notified   (the next park re-queues, no sleep)
+//   running --body returns--> done (executor, after the final switch)
+// Every transition is a read-modify-write that carries the notified bit along, so a wake-up
+// that races with a transition is never overwritten (and its release pairs with the acquire
+// of whoever reads the state next).
 #include <zio/detail/executor.hpp>
 
 #include <zio/coro/overflow_guard.hpp>
@@ -113,7 +123,7 @@ void Executor::schedule_pinned(TaskBase& task, bool prefer_next, const Executor*
   unpark();
 }
 
-void Executor::schedule_woken(TaskBase& task, bool prefer_next) noexcept {
+inline void Executor::schedule_woken(TaskBase& task, bool prefer_next) noexcept {
   // One look-up of this thread's executor for the whole decision: a wake-up is on every
   // message's path (ping-pong wakes once per hand-off).
   Executor* here = current();
@@ -296,7 +306,7 @@ void Executor::park(StopCondition done) {
   searching_ = core_.leave_idle(*this);
 }
 
-void Executor::begin_running(TaskBase& task) noexcept {
+inline void Executor::begin_running(TaskBase& task) noexcept {
   task.executor = this;
   // ready → running, dropping the notified bit of a wake-up that came while the task was
   // queued: the task checks its wait condition before it parks again (every wait loop
@@ -346,7 +356,7 @@ void Executor::run_task(TaskBase& task) noexcept {
   }
 }
 
-void Executor::complete_park(TaskBase& task) noexcept {
+inline void Executor::complete_park(TaskBase& task) noexcept {
   if (SpinLock* lock = std::exchange(park_unlock_, nullptr)) lock->unlock();
   std::uint32_t expected = task_parking;
   if (!task.state.compare_exchange_strong(expected, task_waiting, std::memory_order_acq_rel)) {
@@ -356,12 +366,43 @@ void Executor::complete_park(TaskBase& task) noexcept {
   }
 }
 
+void TaskBase::park(SpinLock* unlock_after) noexcept {
+  executor->unlock_after_park(unlock_after);
+  switch_reason = SwitchReason::park;
+  // running → parking, keeping a notified bit a waker may have set meanwhile.
+  state.fetch_add(task_parking - task_running, std::memory_order_acq_rel);
+  // `executor` is the one running this task now (a member, not thread-local: safe to read
+  // on a fiber that has migrated).
+  if (TaskBase* next = executor->take_handoff()) {
+    coroutine->switch_to(*next->coroutine, &Executor::after_handoff_park, executor);
+  } else {
+    coroutine->suspend();
+  }
+}
+
+void TaskBase::wake(WakeOrder order) noexcept {
+  std::uint32_t s = state.load(std::memory_order_acquire);
+  for (;;) {
+    if (s == task_waiting) {
+      if (state.compare_exchange_weak(s, task_ready, std::memory_order_acq_rel)) {
+        Executor::schedule_woken(*this, order == WakeOrder::next);
+        return;
+      }
+    } else if (s == task_running || s == task_parking || s == task_ready) {
+      // Not asleep: make sure it looks at its wait condition once more before it sleeps.
+      if (state.compare_exchange_weak(s, s | task_notified, std::memory_order_acq_rel)) return;
+    } else {
+      return;  // done, or already notified
+    }
+  }
+}
+
 // A park whose executor has a task in its run-next slot is, with the loop, two switches and
 // a pass of the loop that would pick that very task. The hand-off replaces them with one
 // direct switch (message passing: ping-pong over channels). It follows the loop's rules:
 // not when the loop is due to look outside (timers, inbox, I/O, the stop condition), and
 // not past the run-next streak while other tasks are queued.
-TaskBase* Executor::take_handoff() noexcept {
+inline TaskBase* Executor::take_handoff() noexcept {
   TaskBase* next = run_next_;
   if (!next || !next->started()) return nullptr;
   if (tick_ % outside_check_interval == outside_check_interval - 1) return nullptr;

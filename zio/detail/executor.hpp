@@ -69,18 +69,7 @@ class Executor {
   /// when `prefer_next` (wake-ups), else the stealable queue (spawns, yields).
   void schedule_local(TaskBase& task, bool prefer_next) noexcept;
 
-  /// Queues a task that was woken (any thread): a pinned one on its executor; another on the
-  /// waker's executor when the waker is one of its runtime's (it migrates there), else in the
-  /// runtime's shared queue. `prefer_next`: into the run-next slot, else behind the others.
-  static void schedule_woken(TaskBase& task, bool prefer_next) noexcept;
 
-  /// On the stack of this executor's running task as it parks: the task to switch to
-  /// directly instead of through the loop (the run-next slot's, when the loop would pick it
-  /// next anyway), already accounted as running; nullptr when the park must go through
-  /// the loop. The parking task then calls Coroutine::switch_to with `after_handoff_park`.
-  TaskBase* take_handoff() noexcept;
-  /// Completes a handed-off park on the next task's stack: what the loop does after a park.
-  static void after_handoff_park(Coroutine& parked, void* executor) noexcept;
 
   /// The running task is about to park: `lock` (if any) is released once its switch is
   /// complete (complete_park). Kept here, not in every task: one park is in flight at a time.
@@ -103,6 +92,21 @@ class Executor {
   StealQueue& stealable() noexcept { return stealable_; }
 
  private:
+  // TaskBase::park and TaskBase::wake (defined in executor.cpp) are the only callers of the
+  // next three, which are inline there: the hand-off path compiles as one piece.
+  friend class TaskBase;
+  /// Queues a task that was woken (any thread): a pinned one on its executor; another on the
+  /// waker's executor when the waker is one of its runtime's (it migrates there), else in the
+  /// runtime's shared queue. `prefer_next`: into the run-next slot, else behind the others.
+  static void schedule_woken(TaskBase& task, bool prefer_next) noexcept;
+  /// On the stack of this executor's running task as it parks: the task to switch to
+  /// directly instead of through the loop (the run-next slot's, when the loop would pick it
+  /// next anyway), already accounted as running; nullptr when the park must go through
+  /// the loop. The parking task then calls Coroutine::switch_to with `after_handoff_park`.
+  TaskBase* take_handoff() noexcept;
+  /// Completes a handed-off park on the next task's stack: what the loop does after a park.
+  static void after_handoff_park(Coroutine& parked, void* executor) noexcept;
+
   void push_stealable(TaskBase& task) noexcept;
   void requeue(TaskBase& task) noexcept;
   TaskBase* next_task() noexcept;

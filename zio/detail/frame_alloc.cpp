@@ -138,6 +138,8 @@ struct ThreadCache {
 
 // Read once per call and never across a suspension (these functions never block), so a fiber
 // that migrates cannot use another thread's cache (DESIGN.md, TLS caching across migration).
+// The two functions using it are noinline: inlined into a fiber's code (link-time
+// optimisation can), the compiler could keep one thread's address across a switch.
 thread_local ThreadCache tls_cache;
 
 constexpr std::size_t class_of(std::size_t size) noexcept { return (size + 7) / 16; }
@@ -146,7 +148,7 @@ static_assert(class_of(class_size(5)) == 5 && class_of(class_size(5) + 1) == 6 &
 
 }  // namespace
 
-void* allocate_task_frame(std::size_t size) {
+__attribute__((noinline)) void* allocate_task_frame(std::size_t size) {
   const std::size_t c = class_of(size);
   if (!recycle || c >= class_count) return ::operator new(size);
   Magazine& m = tls_cache.magazines[c];
@@ -155,7 +157,7 @@ void* allocate_task_frame(std::size_t size) {
   return ::operator new(class_size(c));  // the class's full size: any frame of it fits
 }
 
-void free_task_frame(void* frame, std::size_t size) noexcept {
+__attribute__((noinline)) void free_task_frame(void* frame, std::size_t size) noexcept {
   const std::size_t c = class_of(size);
   if (!recycle || c >= class_count) {
     ::operator delete(frame);

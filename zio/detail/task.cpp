@@ -1,13 +1,5 @@
-// Task lifecycle, wake-ups and cancellation.
-//
-// State machine (TaskBase::state), with who moves it:
-//   ready  --executor picks it-->  running  --park()-->  parking  --executor, after switch-->  waiting
-//   waiting --wake(), any thread--> ready (and queued)
-//   ready|running|parking --wake()--> same | notified   (the next park re-queues, no sleep)
-//   running --body returns--> done (executor, after the final switch)
-// Every transition is a read-modify-write that carries the notified bit along, so a wake-up
-// that races with a transition is never overwritten (and its release pairs with the acquire
-// of whoever reads the state next).
+// Task lifecycle and cancellation. Scheduling (park, wake, resume: the task state machine)
+// lives in executor.cpp.
 //
 // Wake-ups may be spurious: a wake for a wait that already ended can land on the next one.
 // Every wait therefore loops on its own condition (node signaled, timer fired, interrupted).
@@ -43,40 +35,9 @@ TaskBase* TaskBase::current() noexcept {
   return executor ? executor->running_task() : nullptr;
 }
 
-void TaskBase::park(SpinLock* unlock_after) noexcept {
-  executor->unlock_after_park(unlock_after);
-  switch_reason = SwitchReason::park;
-  // running → parking, keeping a notified bit a waker may have set meanwhile.
-  state.fetch_add(task_parking - task_running, std::memory_order_acq_rel);
-  // `executor` is the one running this task now (a member, not thread-local: safe to read
-  // on a fiber that has migrated).
-  if (TaskBase* next = executor->take_handoff()) {
-    coroutine->switch_to(*next->coroutine, &Executor::after_handoff_park, executor);
-  } else {
-    coroutine->suspend();
-  }
-}
-
 void TaskBase::yield_now() noexcept {
   switch_reason = SwitchReason::yield;
   coroutine->suspend();
-}
-
-void TaskBase::wake(WakeOrder order) noexcept {
-  std::uint32_t s = state.load(std::memory_order_acquire);
-  for (;;) {
-    if (s == task_waiting) {
-      if (state.compare_exchange_weak(s, task_ready, std::memory_order_acq_rel)) {
-        Executor::schedule_woken(*this, order == WakeOrder::next);
-        return;
-      }
-    } else if (s == task_running || s == task_parking || s == task_ready) {
-      // Not asleep: make sure it looks at its wait condition once more before it sleeps.
-      if (state.compare_exchange_weak(s, s | task_notified, std::memory_order_acq_rel)) return;
-    } else {
-      return;  // done, or already notified
-    }
-  }
 }
 
 void TaskBase::cancel() noexcept {
