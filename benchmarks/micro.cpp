@@ -1,5 +1,7 @@
 // Micro-benchmarks of the runtime core: spawn+join, a yield round trip, spawn throughput and
-// (with several executors) a cross-executor hand-off, in ns per operation.
+// (with several executors) a cross-executor hand-off, in ns per operation. Also two floors
+// no hand-off can go below on this machine: a bare Boost.Context jump, and one uncontended
+// locked instruction (what each of a hand-off's atomic read-modify-writes costs).
 // Each figure is the median of several runs; no thresholds: the comparison with other runtimes
 // lives in the benchmark suite.
 //
@@ -7,6 +9,8 @@
 #include <zio/zio.hpp>
 
 #include "median.hpp"
+
+#include <boost/context/detail/fcontext.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -64,6 +68,25 @@ void cross_executor_round_trips(long rounds, std::size_t executors) {
   }
 }
 
+// One-way jumps between two Boost.Context contexts that do nothing else: the switch floor.
+void bare_jumps(long rounds) {
+  namespace ctx = boost::context::detail;
+  static std::vector<char> stack(64 * 1024);
+  ctx::fcontext_t other = ctx::make_fcontext(stack.data() + stack.size(), stack.size(), [](ctx::transfer_t t) {
+    for (;;) t = ctx::jump_fcontext(t.fctx, nullptr);
+  });
+  for (long i = 0; i < rounds; ++i) other = ctx::jump_fcontext(other, nullptr).fctx;  // there and back: 2 jumps
+}
+
+// An uncontended lock and unlock, as a spin lock takes them: one locked exchange, one store.
+void locked_exchanges(long count) {
+  static std::atomic<bool> flag{false};
+  for (long i = 0; i < count; ++i) {
+    if (flag.exchange(true, std::memory_order_acquire)) std::abort();
+    flag.store(false, std::memory_order_release);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,7 +107,12 @@ int main(int argc, char** argv) {
   constexpr long throughput_spawns = 1'000'000;
   double throughput_ns =
       rt.block_on([] { return median_ns_per_op(5, throughput_spawns, [] { spawn_throughput(throughput_spawns); }); });
+  constexpr long floor_ops = 10'000'000;
+  const double jump_ns = median_ns_per_op(5, 2 * floor_ops, [] { bare_jumps(floor_ops); });
+  const double lock_ns = median_ns_per_op(5, floor_ops, [] { locked_exchanges(floor_ops); });
   std::printf("executors=%zu\n", executors);
+  std::printf("floor: one bare jump   %8.1f ns\n", jump_ns);
+  std::printf("floor: lock + unlock   %8.1f ns\n", lock_ns);
   std::printf("spawn+join             %8.1f ns/op\n", spawn_ns);
   std::printf("yield round trip       %8.1f ns/op\n", yield_ns);
   std::printf("spawn throughput (1M)  %8.1f ns/spawn  (%.2f M spawns/s)\n", throughput_ns, 1e3 / throughput_ns);
