@@ -366,6 +366,29 @@ inline void Executor::complete_park(TaskBase& task) noexcept {
   }
 }
 
+// A park whose executor has a task in its run-next slot is, with the loop, two switches and
+// a pass of the loop that would pick that very task. The hand-off replaces them with one
+// direct switch (message passing: ping-pong over channels). It follows the loop's rules:
+// not when the loop is due to look outside (timers, inbox, I/O, the stop condition), and
+// not past the run-next streak while other tasks are queued.
+inline TaskBase* Executor::take_handoff() noexcept {
+  TaskBase* next = run_next_;
+  if (!next || !next->started()) return nullptr;
+  if (tick_ % outside_check_interval == outside_check_interval - 1) return nullptr;
+  if (run_next_streak_ >= max_run_next_streak) {
+    if (!pinned_.empty() || !stealable_.empty()) return nullptr;
+    run_next_streak_ = 0;
+  }
+  ++run_next_streak_;
+  run_next_ = nullptr;
+  begin_running(*next);
+  return next;
+}
+
+void Executor::after_handoff_park(Coroutine& parked, void* executor) noexcept {
+  static_cast<Executor*>(executor)->complete_park(TaskBase::of(parked));
+}
+
 void TaskBase::park(SpinLock* unlock_after) noexcept {
   executor->unlock_after_park(unlock_after);
   switch_reason = SwitchReason::park;
@@ -395,29 +418,6 @@ void TaskBase::wake(WakeOrder order) noexcept {
       return;  // done, or already notified
     }
   }
-}
-
-// A park whose executor has a task in its run-next slot is, with the loop, two switches and
-// a pass of the loop that would pick that very task. The hand-off replaces them with one
-// direct switch (message passing: ping-pong over channels). It follows the loop's rules:
-// not when the loop is due to look outside (timers, inbox, I/O, the stop condition), and
-// not past the run-next streak while other tasks are queued.
-inline TaskBase* Executor::take_handoff() noexcept {
-  TaskBase* next = run_next_;
-  if (!next || !next->started()) return nullptr;
-  if (tick_ % outside_check_interval == outside_check_interval - 1) return nullptr;
-  if (run_next_streak_ >= max_run_next_streak) {
-    if (!pinned_.empty() || !stealable_.empty()) return nullptr;
-    run_next_streak_ = 0;
-  }
-  ++run_next_streak_;
-  run_next_ = nullptr;
-  begin_running(*next);
-  return next;
-}
-
-void Executor::after_handoff_park(Coroutine& parked, void* executor) noexcept {
-  static_cast<Executor*>(executor)->complete_park(TaskBase::of(parked));
 }
 
 }  // namespace zio::detail

@@ -69,8 +69,6 @@ class Executor {
   /// when `prefer_next` (wake-ups), else the stealable queue (spawns, yields).
   void schedule_local(TaskBase& task, bool prefer_next) noexcept;
 
-
-
   /// The running task is about to park: `lock` (if any) is released once its switch is
   /// complete (complete_park). Kept here, not in every task: one park is in flight at a time.
   void unlock_after_park(SpinLock* lock) noexcept { park_unlock_ = lock; }
@@ -92,8 +90,8 @@ class Executor {
   StealQueue& stealable() noexcept { return stealable_; }
 
  private:
-  // TaskBase::park and TaskBase::wake (defined in executor.cpp) are the only callers of the
-  // next three, which are inline there: the hand-off path compiles as one piece.
+  // TaskBase::park and TaskBase::wake (defined in executor.cpp) are the only users of the
+  // next three; the first two are inline there, so the hand-off path compiles as one piece.
   friend class TaskBase;
   /// Queues a task that was woken (any thread): a pinned one on its executor; another on the
   /// waker's executor when the waker is one of its runtime's (it migrates there), else in the
