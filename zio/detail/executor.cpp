@@ -24,7 +24,7 @@
 //
 // After a task switches back, its SwitchReason says what to do:
 //   yield  → queue it at the back;
-//   park   → release its park lock, then CAS running→waiting. If a waker came meanwhile it
+//   park   → release its park lock, then CAS parking→waiting. If a waker came meanwhile it
 //            set `notified`, the CAS fails and the task is queued again instead of sleeping.
 //            This is why a waiter is published only after the switch finished: nobody can
 //            resume a stack that is still in use.
@@ -35,14 +35,13 @@
 //
 // Task states (TaskBase::state), with who moves them; park, wake and every other transition
 // live here, beside the queues they feed, so the hand-off path compiles as one piece:
-//   ready  --executor picks it-->  running  --park(), executor after the switch-->  waiting
+//   ready  --executor picks it-->  running  --park()-->  parking  --executor, after switch-->  waiting
 //   waiting --wake(), any thread--> ready (and queued)
-//   ready|running --wake()--> same | notified   (the next park re-queues, no sleep)
+//   ready|running|parking --wake()--> same | notified   (the next park re-queues, no sleep)
 //   running --body returns--> done (executor, after the final switch)
-// A parking task stays `running` until its switch is complete: only then may anyone resume
-// it, so only then does it become `waiting`. Every transition is a read-modify-write that
-// carries the notified bit along, so a wake-up that races with a transition is never
-// overwritten (and its release pairs with the acquire of whoever reads the state next).
+// Every transition is a read-modify-write that carries the notified bit along, so a wake-up
+// that races with a transition is never overwritten (and its release pairs with the acquire
+// of whoever reads the state next).
 #include <zio/detail/executor.hpp>
 
 #include <zio/coro/overflow_guard.hpp>
@@ -359,7 +358,7 @@ void Executor::run_task(TaskBase& task) noexcept {
 
 inline void Executor::complete_park(TaskBase& task) noexcept {
   if (SpinLock* lock = std::exchange(park_unlock_, nullptr)) lock->unlock();
-  std::uint32_t expected = task_running;
+  std::uint32_t expected = task_parking;
   if (!task.state.compare_exchange_strong(expected, task_waiting, std::memory_order_acq_rel)) {
     // A wake-up arrived while it was running or switching out: run it again instead.
     task.state.exchange(task_ready, std::memory_order_acq_rel);
@@ -393,9 +392,8 @@ void Executor::after_handoff_park(Coroutine& parked, void* executor) noexcept {
 void TaskBase::park(SpinLock* unlock_after) noexcept {
   executor->unlock_after_park(unlock_after);
   switch_reason = SwitchReason::park;
-  // The state stays `running` through the switch; complete_park makes it `waiting` after it
-  // (a separate `parking` state cost a locked instruction on every park, and nobody needs to
-  // tell the two apart: a waker only sets `notified` on either).
+  // running → parking, keeping a notified bit a waker may have set meanwhile.
+  state.fetch_add(task_parking - task_running, std::memory_order_acq_rel);
   // `executor` is the one running this task now (a member, not thread-local: safe to read
   // on a fiber that has migrated).
   if (TaskBase* next = executor->take_handoff()) {
@@ -413,7 +411,7 @@ void TaskBase::wake(WakeOrder order) noexcept {
         Executor::schedule_woken(*this, order == WakeOrder::next);
         return;
       }
-    } else if (s == task_running || s == task_ready) {
+    } else if (s == task_running || s == task_parking || s == task_ready) {
       // Not asleep: make sure it looks at its wait condition once more before it sleeps.
       if (state.compare_exchange_weak(s, s | task_notified, std::memory_order_acq_rel)) return;
     } else {

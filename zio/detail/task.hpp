@@ -70,11 +70,12 @@ error_code wait_for_handoff(TaskBase* self, IntrusiveList<WaitNode>& queue, Wait
 /// on an interruption releases `guard` and throws Canceled naming `caller`.
 bool finish_wait(error_code ec, std::unique_lock<SpinLock>& guard, const char* caller);
 
-/// Scheduling states of a task. `notified` is or-ed in while ready or running: a wake-up
+/// Scheduling states of a task. `notified` is or-ed in while running or parking: a wake-up
 /// arrived, so the coming park must not sleep.
 enum TaskState : std::uint32_t {
   task_ready = 0,    // in a run queue (or spawned, waiting to start)
-  task_running = 1,  // on an executor's thread, or switching out to park: not safe to resume
+  task_running = 1,  // on an executor's thread
+  task_parking = 2,  // switching out to wait; not yet safe to resume
   task_waiting = 3,  // switched out, in no queue: a wake makes it ready
   task_done = 4,
   task_notified = 8,
