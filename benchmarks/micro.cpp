@@ -108,9 +108,9 @@ int main(int argc, char** argv) {
   constexpr long throughput_spawns = 1'000'000;
   double throughput_ns =
       rt.block_on([] { return median_ns_per_op(5, throughput_spawns, [] { spawn_throughput(throughput_spawns); }); });
-  constexpr long floor_ops = 10'000'000;
-  const double jump_ns = median_ns_per_op(5, 2 * floor_ops, [] { bare_jumps(floor_ops); });
-  const double lock_ns = median_ns_per_op(5, floor_ops, [] { locked_exchanges(floor_ops); });
+  constexpr long yardstick_ops = 10'000'000;
+  const double jump_ns = median_ns_per_op(5, 2 * yardstick_ops, [] { bare_jumps(yardstick_ops); });
+  const double lock_ns = median_ns_per_op(5, yardstick_ops, [] { locked_exchanges(yardstick_ops); });
   std::printf("executors=%zu\n", executors);
   std::printf("floor: one bare jump   %8.1f ns\n", jump_ns);
   std::printf("lock + unlock (loop)   %8.1f ns\n", lock_ns);
