@@ -3,6 +3,7 @@
 
 #include "support/runtime.hpp"
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -359,4 +360,99 @@ TEST_CASE("scheduler: fibers handing the thread to each other do not starve the 
     return round;
   });
   CHECK(rounds < round_cap);
+}
+
+// Regression (issue 17, bug 1): an executor that found nothing to run fired its due timers,
+// which queued their fibers in its own stealable ring, then stole half of another
+// executor's ring into it as if it were empty, writing over the woken fibers' slots: some
+// sleepers never woke, some stolen fibers ran twice. Set up exactly that: executor 0 busy
+// while its 250 sleepers' shared deadline passes, executor 1 busy with 200 fibers queued.
+TEST_CASE("scheduler: timers fired just before a steal lose no fiber and run none twice", "[runtime][scheduler]") {
+  constexpr int sleepers = 250, runners = 200;
+  for (int round = 0; round < 3; ++round) {
+    std::atomic<int> sleepers_started{0}, sleepers_woken{0};
+    std::array<std::atomic<int>, runners> runs{};
+    std::atomic<bool> executor1_may_spawn{false};
+    zio::Runtime rt({.executors = 2});
+    rt.block_on([&] {
+      const auto deadline = zio::Clock::now() + 50ms;
+      auto executor1 = zio::spawn_on(1, [&] {
+        while (!executor1_may_spawn.load()) {  // holds executor 1: it cannot steal the sleepers
+        }
+        for (int i = 0; i < runners; ++i) zio::spawn([&runs, i] { runs[i].fetch_add(1); }).detach();
+        spin_for(std::chrono::duration_cast<std::chrono::microseconds>(deadline + 40ms - zio::Clock::now()));
+      });
+      auto executor0 = zio::spawn_on(0, [&] {
+        for (int i = 0; i < sleepers; ++i) {
+          zio::spawn([&] {
+            sleepers_started.fetch_add(1);
+            zio::sleep_until(deadline);
+            sleepers_woken.fetch_add(1);
+          }).detach();
+        }
+        zio::test::yield_until([&] { return sleepers_started.load() == sleepers; });
+        executor1_may_spawn = true;
+        // Busy past the deadline: then executor 0 fires 250 timers and, finding executor 1's
+        // ring full of runners, steals.
+        spin_for(std::chrono::duration_cast<std::chrono::microseconds>(deadline + 20ms - zio::Clock::now()));
+      });
+      executor0.join();
+      executor1.join();
+      zio::test::yield_until([&] {
+        int ran = 0;
+        for (auto& r : runs) ran += r.load() != 0;
+        return sleepers_woken.load() == sleepers && ran == runners;
+      });
+    });
+    CHECK(sleepers_woken.load() == sleepers);
+    int exactly_once = 0;
+    for (auto& r : runs) exactly_once += r.load() == 1;
+    CHECK(exactly_once == runners);
+  }
+}
+
+// Regression (issue 17, bug 3): a plain thread's spawn passed the stopped check, shutdown
+// then saw no live fiber and stopped the executors, and the task was queued where nobody
+// would run it: never done, its join blocked forever, its frame leaked. Whatever the timing,
+// once shutdown returned every handle must be done, the late ones cancelled before they ran.
+TEST_CASE("scheduler: spawns from a plain thread racing shutdown all end", "[runtime][scheduler]") {
+  const std::size_t executors = GENERATE(1, 2);
+  constexpr int rounds = 1000;
+  int not_done = 0, ran = 0, canceled = 0, stopped = 0, other_error = 0;
+  for (int round = 0; round < rounds; ++round) {
+    zio::Runtime rt({.executors = executors});
+    std::vector<zio::JoinHandle<int>> handles;
+    std::atomic<bool> spawner_started{false}, shut_down{false};
+    std::thread spawner([&] {
+      // Spawns until a little after shutdown returned, so some spawns meet every step of it.
+      for (int after = 0; after < 20 && handles.size() < 100'000;) {
+        handles.push_back(rt.spawn([] { return 1; }));
+        spawner_started.store(true);
+        if (shut_down.load()) ++after;
+      }
+    });
+    while (!spawner_started.load()) std::this_thread::yield();
+    rt.shutdown();
+    shut_down = true;
+    spawner.join();
+    for (auto& h : handles) {
+      if (!h.done()) {
+        ++not_done;
+        h.detach();  // its join would block forever
+        continue;
+      }
+      try {
+        ran += h.join();
+      } catch (const zio::Canceled&) {
+        ++canceled;
+      } catch (const zio::system_error& e) {
+        (e.code() == zio::errc::runtime_stopped ? stopped : other_error) += 1;
+      }
+    }
+  }
+  CHECK(not_done == 0);
+  CHECK(other_error == 0);
+  CHECK(canceled + stopped > 0);
+  // One executor runs fibers only inside block_on or shutdown, where they start cancelled.
+  if (executors > 1) CHECK(ran > 0);
 }

@@ -220,7 +220,9 @@ TaskBase* Executor::next_task() noexcept {
 TaskBase* Executor::find_work() noexcept {
   timers_.fire_expired(std::chrono::steady_clock::now());
   poller_.poll();  // sockets' events, without a pass through the io_context
-  if (drain_inbox() || run_next_) return nullptr;  // the next pass of the loop takes them
+  // Tasks the timers or the poller just woke, or that arrived from other threads: the next
+  // pass of the loop takes them. Stealing comes only when this executor has nothing at all.
+  if (drain_inbox() || run_next_ || !stealable_.empty() || !pinned_.empty()) return nullptr;
   if (TaskBase* task = core_.take_injected(*this)) return task;
   return core_.steal_for(*this);
 }

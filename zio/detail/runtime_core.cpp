@@ -113,6 +113,14 @@ void RuntimeCore::enlist(TaskBase& task, Executor& executor) noexcept {
   if (shutting_down_.load(std::memory_order_acquire)) task.cancel();
 }
 
+void RuntimeCore::uncount_submitted_outside() noexcept {
+  submitted_outside_.fetch_sub(1, std::memory_order_seq_cst);
+  // Shutdown may be waiting with this task counted: let it read the count again.
+  retired_signal_.fetch_add(1, std::memory_order_seq_cst);
+  retired_signal_.notify_all();
+  executors_[0]->unpark();
+}
+
 std::uint64_t RuntimeCore::live_count() const noexcept {
   // A task counts as submitted, then begun and listed, then unlisted when it ends; so live =
   // submitted - begun + listed. Read in the order opposite to those steps (begun, listed,
@@ -139,6 +147,17 @@ void RuntimeCore::submit(TaskBase& task, std::size_t executor_index) noexcept {
   Executor* here = Executor::current();
   if (here && &here->core() != this) here = nullptr;
   count_submitted(here);
+  if (!here && shutting_down_.load(std::memory_order_seq_cst)) {
+    // From outside, during shutdown: shutdown may already have seen no live task and be
+    // stopping the executors, so nobody would run this one (issue 17, bug 3). It never
+    // starts. Counted first and checked after, both seq_cst, against shutdown's store of
+    // the flag and its reads of the count: either shutdown counts this task live (and
+    // waits for it), or this sees the flag. A fiber's spawn needs no such care: its spawner
+    // is live, so shutdown is still waiting.
+    uncount_submitted_outside();
+    task.finish_unstarted(std::make_exception_ptr(Canceled("zio: spawned while the runtime was shutting down")));
+    return;
+  }
   // With one executor there is nobody to steal: pinned queues are plain lists, cheaper than
   // the stealable ring's atomics.
   task.pinned = executor_index != npos || options_.pin_fibers || executors_.size() == 1;

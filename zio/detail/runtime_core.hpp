@@ -72,6 +72,8 @@ class RuntimeCore {
   void stop_workers() noexcept;
   /// Counts a task submitted by the calling thread (an executor of ours, or `here` null).
   void count_submitted(Executor* here) noexcept;
+  /// Takes back a plain thread's count_submitted for a task that will never be queued.
+  void uncount_submitted_outside() noexcept;
   /// Tasks submitted and not finished. Exact once no new tasks can appear (shutdown).
   std::uint64_t live_count() const noexcept;
   void check_plain_thread(const char* call) const;

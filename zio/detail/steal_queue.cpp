@@ -1,6 +1,9 @@
 #include <zio/detail/steal_queue.hpp>
 
+#include <zio/detail/assert.hpp>
 #include <zio/detail/executor.hpp>
+
+#include <algorithm>
 
 namespace zio::detail {
 
@@ -16,14 +19,21 @@ void StealQueue::pop_half(TaskQueue& out) noexcept {
 }
 
 TaskBase* StealQueue::steal_into(StealQueue& thief) noexcept {
+  // Only the thief's owner (this thread) pushes to its ring, and other thieves only move its
+  // head forward, so the free space read here can only grow while we copy: the batch never
+  // reaches a slot that still holds a queued task. (Stealing into a ring that was assumed
+  // empty once wrote over live slots: issue 17, bug 1.)
   const std::uint32_t thief_tail = thief.tail_.load(std::memory_order_relaxed);
+  const std::uint32_t thief_free = capacity - (thief_tail - thief.head_.load(std::memory_order_acquire));
+  ZIO_ASSERT(thief_free <= capacity, "a steal queue holds more tasks than its capacity");
+  if (thief_free == 0) return nullptr;
   std::uint32_t head = head_.load(std::memory_order_acquire);
   std::uint32_t n;
   for (;;) {
     const std::uint32_t tail = tail_.load(std::memory_order_acquire);
     n = tail - head;
     if (n == 0 || n > capacity) return nullptr;  // empty, or a torn read of a moving queue
-    n -= n / 2;
+    n = std::min(n - n / 2, thief_free);
     for (std::uint32_t i = 0; i < n; ++i) {
       thief.slots_[(thief_tail + i) % capacity].store(slots_[(head + i) % capacity].load(std::memory_order_relaxed),
                                                        std::memory_order_relaxed);

@@ -45,7 +45,8 @@ class StealQueue {
   void pop_half(TaskQueue& out) noexcept;
 
   /// Called by `thief`'s owner thread on another executor's queue: moves half of this queue
-  /// (rounded up) into `thief`, which must be empty, and returns one of them to run now.
+  /// (rounded up, at most what `thief` has room for) into `thief`, and returns one of them
+  /// to run now; nullptr when there was nothing to take or no room.
   TaskBase* steal_into(StealQueue& thief) noexcept;
 
   /// Any thread; a hint.
