@@ -141,3 +141,51 @@ TEST_CASE("Unix stream pairs carry data both ways", "[net][unix]") {
     CHECK(ec == boost::asio::error::eof);
   });
 }
+
+// Regression (issue 17, bug 2): a close() from another executor that came while the reader's
+// first wait was registering the socket with its executor's poller skipped waking it and
+// closed the descriptor, so no event ever came and the reader blocked forever. Whatever the
+// moment of the close, the reader must return (aborted, or bad_descriptor when the close came
+// before the read began) and the close must not wait for anything but the reader's exit.
+TEST_CASE("Unix stream: a close from another executor always ends a read in progress", "[net][unix]") {
+  constexpr int tries = 400;
+  auto [returned, hung, wrong] = run_in_runtime(2, [] {
+    int returned = 0, hung = 0, wrong = 0;
+    for (int i = 0; i < tries; ++i) {
+      auto [a, b] = net::UnixStream::pair();
+      std::atomic<bool> reading{false};
+      auto reader = zio::spawn_on(0, [&, &b = b] {
+        char byte;
+        error_code ec;
+        reading = true;
+        // The watchdog only turns a hang into a failure (errc::canceled); a working close ends
+        // the read at once.
+        with_timeout(5s, [&] { b.read_some(boost::asio::buffer(&byte, 1), ec); });
+        return ec;
+      });
+      auto closer = zio::spawn_on(1, [&, &b = b, delay = i % 40] {
+        while (!reading.load()) {
+        }
+        // Close somewhere around the reader's first attempt, first wait and registration.
+        const auto until = Clock::now() + std::chrono::microseconds(delay);
+        while (Clock::now() < until) {
+        }
+        b.close();
+      });
+      const error_code ec = reader.join();
+      closer.join();
+      if (ec == zio::errc::canceled) {
+        ++hung;  // the watchdog fired
+      } else if (ec == boost::asio::error::operation_aborted || ec == boost::asio::error::bad_descriptor) {
+        ++returned;
+      } else if (ec) {
+        ++wrong;
+        UNSCOPED_INFO("read ended with " << ec.message());
+      }
+    }
+    return std::tuple{returned, hung, wrong};
+  });
+  CHECK(hung == 0);
+  CHECK(wrong == 0);
+  CHECK(returned == tries);
+}

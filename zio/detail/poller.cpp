@@ -86,6 +86,11 @@ Readiness* Readiness::registering() noexcept {
   return reinterpret_cast<Readiness*>(&marker);
 }
 
+Readiness* Readiness::closed() noexcept {
+  alignas(alignof(std::max_align_t)) static char marker;
+  return reinterpret_cast<Readiness*>(&marker);
+}
+
 void Readiness::stop(int fd, bool fd_still_open) noexcept {
   std::lock_guard lock(lock_);
   if (deregistered_) return;

@@ -66,6 +66,9 @@ class Readiness {
 
   /// Stands in a socket's readiness slot while one fiber registers it; never dereferenced.
   static Readiness* registering() noexcept;
+  /// Stands in the slot of a socket closed before it ever registered: a wait that finds it
+  /// returns operation_aborted instead of registering. Never dereferenced.
+  static Readiness* closed() noexcept;
 
   /// The owner is done with it (socket destroyed or replaced): stops tracking `fd` if still
   /// needed and leaves the memory to the poller, which frees it when no event can name it.

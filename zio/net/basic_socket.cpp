@@ -3,6 +3,7 @@
 #include <zio/detail/poller.hpp>
 
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -30,9 +31,12 @@ BasicSocket<Protocol>::BasicSocket(socket_type socket) : socket_(std::move(socke
   if (socket_.is_open()) socket_.non_blocking(true);
 }
 
+// Moves happen while nobody uses either socket: the flags move along, the count is zero.
 template <typename Protocol>
 BasicSocket<Protocol>::BasicSocket(BasicSocket&& other) noexcept
-    : readiness_(other.readiness_.exchange(nullptr, std::memory_order_relaxed)), socket_(std::move(other.socket_)) {}
+    : readiness_(other.readiness_.exchange(nullptr, std::memory_order_relaxed)),
+      socket_(std::move(other.socket_)),
+      uses_(other.uses_.exchange(0, std::memory_order_relaxed)) {}
 
 template <typename Protocol>
 BasicSocket<Protocol>& BasicSocket<Protocol>::operator=(BasicSocket&& other) noexcept {
@@ -40,6 +44,7 @@ BasicSocket<Protocol>& BasicSocket<Protocol>::operator=(BasicSocket&& other) noe
     release_readiness();  // before the old descriptor closes
     socket_ = std::move(other.socket_);
     readiness_.store(other.readiness_.exchange(nullptr, std::memory_order_relaxed), std::memory_order_relaxed);
+    uses_.store(other.uses_.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
   }
   return *this;
 }
@@ -52,8 +57,57 @@ BasicSocket<Protocol>::~BasicSocket() {
 template <typename Protocol>
 void BasicSocket<Protocol>::release_readiness() noexcept {
   detail::Readiness* readiness = readiness_.exchange(nullptr, std::memory_order_acq_rel);
-  if (readiness && readiness != detail::Readiness::registering()) {
+  if (readiness && readiness != detail::Readiness::registering() && readiness != detail::Readiness::closed()) {
     detail::Readiness::release(readiness, socket_.native_handle(), socket_.is_open());
+  }
+}
+
+template <typename Protocol>
+bool BasicSocket<Protocol>::enter_use() noexcept {
+  if ((uses_.fetch_add(use_unit, std::memory_order_acquire) & closing) == 0) return true;
+  leave_use();
+  return false;
+}
+
+template <typename Protocol>
+void BasicSocket<Protocol>::leave_use() noexcept {
+  error_code ignored;  // nobody is left to report it to
+  leave_use(ignored);
+}
+
+template <typename Protocol>
+void BasicSocket<Protocol>::leave_use(error_code& ec) noexcept {
+  const std::uint32_t now = uses_.fetch_sub(use_unit, std::memory_order_acq_rel) - use_unit;
+  if ((now & closing) == 0 || now >= use_unit) return;
+  // The last use after a close: it closes the descriptor, unless another last use (one
+  // that failed to begin) got here first.
+  if ((uses_.fetch_or(closed, std::memory_order_acq_rel) & closed) == 0) socket_.close(ec);
+}
+
+template <typename Protocol>
+void BasicSocket<Protocol>::stop_readiness() noexcept {
+  // A stream's first wait registers it with its executor's Poller: the slot holds the
+  // `registering` marker for the length of one epoll_ctl, on a thread that does not suspend
+  // meanwhile, so wait it out. Skipping that wait let the registration finish after the
+  // close, and its waiter slept forever (issue 17, bug 2).
+  detail::Readiness* readiness = readiness_.load(std::memory_order_acquire);
+  for (unsigned spins = 0;; ++spins) {
+    if (readiness == detail::Readiness::registering()) {
+      if (spins < 64) {
+        __builtin_ia32_pause();
+      } else {
+        std::this_thread::yield();  // the registering thread was preempted
+      }
+      readiness = readiness_.load(std::memory_order_acquire);
+    } else if (!readiness) {
+      // Never registered: from now on no wait registers it (the first one would find the
+      // marker and return operation_aborted).
+      if (readiness_.compare_exchange_weak(readiness, detail::Readiness::closed(), std::memory_order_acq_rel)) return;
+    } else {
+      // Kept until the socket dies: a fiber woken from a wait here still looks at it.
+      if (readiness != detail::Readiness::closed()) readiness->stop(socket_.native_handle(), socket_.is_open());
+      return;
+    }
   }
 }
 
@@ -65,12 +119,17 @@ void BasicSocket<Protocol>::throw_error(const error_code& ec, const char* operat
 
 template <typename Protocol>
 void BasicSocket<Protocol>::close(error_code& ec) noexcept {
-  // Kept until the socket dies: a fiber woken from a wait here still looks at it.
-  detail::Readiness* readiness = readiness_.load(std::memory_order_acquire);
-  if (readiness && readiness != detail::Readiness::registering()) {
-    readiness->stop(socket_.native_handle(), socket_.is_open());
-  }
-  socket_.close(ec);
+  ec.clear();
+  // Set `closing` and count this call as a use in one step, so that nobody closes the
+  // descriptor while we still look at it below.
+  std::uint32_t state = uses_.load(std::memory_order_relaxed);
+  do {
+    if ((state & closing) != 0) return;  // closed already, or closing on another thread
+  } while (!uses_.compare_exchange_weak(state, (state | closing) + use_unit, std::memory_order_acq_rel,
+                                         std::memory_order_relaxed));
+  stop_readiness();  // uses waiting for readiness return now
+  // With other uses left, the last of them closes the descriptor: they are on their way out.
+  leave_use(ec);
 }
 
 template <typename Protocol>

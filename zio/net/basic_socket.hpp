@@ -9,6 +9,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include <atomic>
+#include <cstdint>
 
 namespace zio::detail {
 class Readiness;
@@ -27,7 +28,10 @@ class BasicSocket {
   BasicSocket(BasicSocket&& other) noexcept;
   BasicSocket& operator=(BasicSocket&& other) noexcept;
 
-  /// Closes the socket; further calls fail with bad_descriptor.
+  /// Closes the socket; further calls fail with bad_descriptor. Any thread, never blocks.
+  /// Calls in progress on other fibers return operation_aborted; the descriptor itself is
+  /// closed as the last of them returns (at once when there are none), so its number is
+  /// never reused under a call still using it.
   void close();
   void close(error_code& ec) noexcept;
   bool is_open() const noexcept { return socket_.is_open(); }
@@ -45,14 +49,44 @@ class BasicSocket {
   /// Throws `ec` as the failure of `operation`, e.g. "zio::net::TcpStream::read_some: ...".
   [[noreturn]] static void throw_error(const error_code& ec, const char* operation);
 
+  /// Brackets a call that uses the descriptor (a stream's read, write or shutdown), so that a
+  /// close() from another thread defers the descriptor's close until the call returned.
+  /// False when the socket is closed or closing: the call fails with bad_descriptor.
+  class Use {
+   public:
+    explicit Use(BasicSocket& socket) noexcept : socket_(socket), entered_(socket.enter_use()) {}
+    ~Use() {
+      if (entered_) socket_.leave_use();
+    }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    explicit operator bool() const noexcept { return entered_; }
+
+   private:
+    BasicSocket& socket_;
+    const bool entered_;
+  };
+
   /// Tracks the socket's readiness in its executor's Poller (streams register on their
-  /// first wait); nullptr until then. Atomic: a stream's reader and writer may both be the
-  /// first to wait, on two threads.
+  /// first wait); nullptr until then, Readiness::closed() once closed before that. Atomic:
+  /// a stream's reader and writer may both be the first to wait, and close() may come from
+  /// another thread.
   std::atomic<detail::Readiness*> readiness_{nullptr};
   socket_type socket_;
 
  private:
+  bool enter_use() noexcept;
+  void leave_use() noexcept;
+  void leave_use(error_code& ec) noexcept;
+  void stop_readiness() noexcept;
   void release_readiness() noexcept;
+
+  // Uses in progress (in units of use_unit) and two flags. Go's fdMutex, reduced to what a
+  // close needs: once `closing` is set no use begins, and whoever sees no use left with
+  // `closing` set (close() itself or the last use) closes the descriptor, exactly once
+  // (`closed`).
+  static constexpr std::uint32_t closing = 1, closed = 2, use_unit = 4;
+  std::atomic<std::uint32_t> uses_{0};
 };
 
 extern template class BasicSocket<boost::asio::ip::tcp>;

@@ -86,11 +86,16 @@ void scatter(const unsigned char* from, std::size_t n, const iovec* iov, std::si
 }
 
 // The stream's readiness record in `slot`, registered with the current executor's Poller if
-// this is its first wait; nullptr with `ec` set when epoll refuses (a later wait retries).
+// this is its first wait; nullptr with `ec` set when epoll refuses (a later wait retries) or
+// when the stream was closed meanwhile (operation_aborted).
 detail::Readiness* registered(std::atomic<detail::Readiness*>& slot, int fd, error_code& ec) noexcept {
   detail::Readiness* const marker = detail::Readiness::registering();
   detail::Readiness* readiness = slot.load(std::memory_order_acquire);
   for (;;) {
+    if (readiness == detail::Readiness::closed()) {
+      ec = boost::asio::error::operation_aborted;
+      return nullptr;
+    }
     if (readiness && readiness != marker) return readiness;
     if (!readiness) {
       if (slot.compare_exchange_weak(readiness, marker, std::memory_order_acquire)) {
@@ -122,6 +127,10 @@ template <typename Attempt>
 std::size_t when_ready(std::atomic<detail::Readiness*>& slot, int fd, detail::Interest interest,
                        const IoDeadline& limit, bool may_wait, Attempt attempt, error_code& ec) {
   detail::Readiness* ready = slot.load(std::memory_order_acquire);
+  if (ready == detail::Readiness::closed()) {  // closed since this call began
+    ec = boost::asio::error::operation_aborted;
+    return 0;
+  }
   if (ready == detail::Readiness::registering()) ready = nullptr;
   std::optional<IoDeadline::Clock::time_point> deadline;  // taken at the first wait
   bool deadline_known = false;
@@ -167,7 +176,8 @@ std::size_t BasicStream<Protocol>::read_some_list(const detail::MutableBufferLis
   if ((ec = detail::enter_fiber_call("zio::net stream read_some"))) return 0;
   const std::size_t wanted = buffers.total_size();
   if (wanted == 0) return 0;
-  if (!socket_.is_open()) {  // closed: its readiness record would only say "aborted"
+  const typename BasicSocket<Protocol>::Use use(*this);  // a close() now waits for our return
+  if (!use || !socket_.is_open()) {  // closed: its readiness record would only say "aborted"
     ec = boost::asio::error::bad_descriptor;
     return 0;
   }
@@ -220,7 +230,8 @@ template <typename Protocol>
 std::size_t BasicStream<Protocol>::write_some_list(const detail::ConstBufferList& buffers, error_code& ec) {
   if ((ec = detail::enter_fiber_call("zio::net stream write_some"))) return 0;
   if (buffers.total_size() == 0) return 0;
-  if (!socket_.is_open()) {
+  const typename BasicSocket<Protocol>::Use use(*this);
+  if (!use || !socket_.is_open()) {
     ec = boost::asio::error::bad_descriptor;
     return 0;
   }
@@ -273,6 +284,11 @@ void BasicStream<Protocol>::shutdown(Shutdown what, error_code& ec) noexcept {
   const auto how = what == Shutdown::read ? Base::shutdown_receive
                    : what == Shutdown::write ? Base::shutdown_send
                                              : Base::shutdown_both;
+  const typename BasicSocket<Protocol>::Use use(*this);
+  if (!use) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
   socket_.shutdown(how, ec);
 }
 
