@@ -162,3 +162,121 @@ TEST_CASE("select: ready cases are chosen fairly", "[sync][select]") {
   CHECK(first > 100);
   CHECK(second > 100);
 }
+
+// Regression (issue 17, bug 4): select, receive_for/until and send_for/until spent no
+// cooperative budget, so a fiber looping on them while they completed at once never let a
+// ready fiber on its executor run (not within 200,000 calls). Each form must yield within
+// two turns' budget, as receive() does.
+TEST_CASE("select: every channel call that completes at once spends the cooperative budget", "[sync][select]") {
+  const auto form = GENERATE(as<std::string>{}, "receive", "receive_for", "receive_until", "select", "select_default",
+                             "send_for", "send_until", "select_send");
+  const long calls = run_in_runtime(1, [&] {
+    auto channel = zio::Channel<int>::make_unbounded();
+    for (int i = 0; i < 100'000; ++i) channel->send(int{i});
+    std::atomic<bool> other_ran{false};
+    auto other = zio::spawn([&] { other_ran = true; });
+    long n = 0;
+    while (!other_ran.load() && n < 100'000) {
+      ++n;
+      if (form == "receive") {
+        channel->receive();
+      } else if (form == "receive_for") {
+        channel->receive_for(1s);
+      } else if (form == "receive_until") {
+        channel->receive_until(zio::Clock::now() + 1s);
+      } else if (form == "select") {
+        zio::select(zio::on_receive(*channel, [](std::optional<int>) {}));
+      } else if (form == "select_default") {
+        zio::select(zio::on_receive(*channel, [](std::optional<int>) {}), zio::on_default([] {}));
+      } else if (form == "send_for") {
+        channel->send_for(1, 1s);
+      } else if (form == "send_until") {
+        channel->send_until(1, zio::Clock::now() + 1s);
+      } else {
+        zio::select(zio::on_send(*channel, 1, [] {}));
+      }
+    }
+    other.join();
+    return n;
+  });
+  INFO(form);
+  CHECK(calls <= 2 * zio::detail::TaskBase::budget_per_turn);
+}
+
+// Regression (issue 17, bug 5): a select whose closed cases were always ready returned at
+// once every time without ever yielding, so the producer on the live channel never ran (one
+// executor) or stopped running (several). All 1,000 values must arrive.
+TEST_CASE("select: a loop over closed channels does not starve the producer of a live one", "[sync][select]") {
+  const std::size_t executors = GENERATE(1, 2, 4);
+  const int received = run_in_runtime(executors, [] {
+    zio::Channel<int> closed1(1), closed2(1), live(8);
+    closed1.close();
+    closed2.close();
+    auto producer = zio::spawn([&] {
+      try {
+        for (int i = 0; i < 1000; ++i) live.send(int{i});
+      } catch (const zio::system_error&) {
+        // live closed by the consumer below when the test has already failed
+      }
+    });
+    int got = 0;
+    for (long spins = 0; got < 1000 && spins < 2'000'000; ++spins) {
+      zio::select(zio::on_receive(closed1, [](std::optional<int>) {}),
+                  zio::on_receive(closed2, [](std::optional<int>) {}),
+                  zio::on_receive(live, [&](std::optional<int> v) { got += v.has_value(); }));
+    }
+    live.close();
+    producer.join();
+    return got;
+  });
+  CHECK(received == 1000);
+}
+
+// Go's nil channel: a case whose channel pointer is null never fires, so a loop can switch
+// off each channel as it closes instead of selecting on it again and again.
+TEST_CASE("select: a case on a null channel is switched off", "[sync][select]") {
+  const std::size_t executors = GENERATE(1, 4);
+  const auto [sum, selects] = run_in_runtime(executors, [] {
+    zio::Channel<int> a(4), b(4);
+    auto feed = [](zio::Channel<int>& channel, int from, int count) {
+      return zio::spawn([&channel, from, count] {
+        for (int i = from; i < from + count; ++i) channel.send(int{i});
+        channel.close();
+      });
+    };
+    auto fa = feed(a, 0, 100);
+    auto fb = feed(b, 1000, 300);
+    zio::Channel<int>* on_a = &a;
+    zio::Channel<int>* on_b = &b;
+    long sum = 0;
+    int selects = 0;
+    while (on_a || on_b) {
+      ++selects;
+      zio::select(zio::on_receive(on_a, [&](std::optional<int> v) { v ? void(sum += *v) : void(on_a = nullptr); }),
+                  zio::on_receive(on_b, [&](std::optional<int> v) { v ? void(sum += *v) : void(on_b = nullptr); }));
+    }
+    fa.join();
+    fb.join();
+    return std::pair{sum, selects};
+  });
+  CHECK(sum == 99 * 100 / 2 + (1000 + 1299) * 300 / 2);
+  CHECK(selects == 100 + 300 + 2);  // every value, and each close seen exactly once
+}
+
+TEST_CASE("select: with every case switched off only the timeout or default can fire", "[sync][select]") {
+  run_in_runtime(1, [] {
+    zio::Channel<int>* none = nullptr;
+    int fired = -1;
+    CHECK(zio::select(zio::on_receive(none, [&](std::optional<int>) { fired = 0; }),
+                      zio::on_send(none, 5, [&] { fired = 1; }), zio::on_default([&] { fired = 2; })) == 2);
+    CHECK(fired == 2);
+    CHECK(zio::select(zio::on_receive(none, [&](std::optional<int>) { fired = 0; }),
+                      zio::on_timeout(1ms, [&] { fired = 3; })) == 1);
+    CHECK(fired == 3);
+    // Without either it waits until cancelled, as Go's select on nil channels blocks forever.
+    auto waiter = zio::spawn([&] { zio::select(zio::on_receive(none, [](std::optional<int>) {})); });
+    zio::yield();
+    waiter.cancel();
+    CHECK(zio::test::ended_canceled(waiter));
+  });
+}

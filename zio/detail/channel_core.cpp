@@ -189,7 +189,9 @@ using Clock = std::chrono::steady_clock;
 class AllChannelsLock {
  public:
   AllChannelsLock(SelectCase* cases, std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) locks_.push_back(cases[i].channel);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (cases[i].channel) locks_.push_back(cases[i].channel);
+    }
     std::sort(locks_.begin(), locks_.end());
     locks_.erase(std::unique(locks_.begin(), locks_.end()), locks_.end());
     for (ChannelCore* c : locks_) lock_of(*c).lock();
@@ -209,7 +211,13 @@ SpinLock& AllChannelsLock::lock_of(ChannelCore& c) noexcept { return c.lock_; }
 
 int select_cases(SelectCase* cases, std::size_t count, const Clock::time_point* deadline, bool non_blocking) {
   TaskBase* task = TaskBase::current();
-  if (task && !non_blocking) task->throw_if_interrupted("zio::select");
+  if (task) {
+    // A blocking call even when a case is ready at once (or a default fires): a fiber that
+    // loops on select, or on receive_for over a full channel, must still let the others on
+    // its executor run (issue 17, bugs 4 and 5).
+    task->consume_budget();
+    if (!non_blocking) task->throw_if_interrupted("zio::select");
+  }
   SelectGroup group;
   group.task = task;
   std::vector<ChannelCore::Op> ops(count);
@@ -223,6 +231,7 @@ int select_cases(SelectCase* cases, std::size_t count, const Clock::time_point* 
     for (std::size_t k = 0; k < count; ++k) {
       const std::size_t i = (start + k) % count;
       SelectCase& c = cases[i];
+      if (!c.channel) continue;  // switched off
       ChannelCore& ch = *c.channel;
       if (c.is_send) {
         const TrySend r = ch.give_locked(c.value);
@@ -241,6 +250,7 @@ int select_cases(SelectCase* cases, std::size_t count, const Clock::time_point* 
     // Pass 2: a node in every channel, all pointing at our group.
     for (std::size_t i = 0; i < count; ++i) {
       SelectCase& c = cases[i];
+      if (!c.channel) continue;
       ops[i].value = c.value;
       ops[i].group = &group;
       ops[i].case_index = static_cast<int>(i);
@@ -301,6 +311,7 @@ int select_cases(SelectCase* cases, std::size_t count, const Clock::time_point* 
   // Step 4: unlink every node; taking each lock also waits out a counterpart that claimed us
   // and is still transferring or signalling under it.
   for (std::size_t i = 0; i < count; ++i) {
+    if (!cases[i].channel) continue;
     ChannelCore& ch = *cases[i].channel;
     std::lock_guard guard(AllChannelsLock::lock_of(ch));
     (cases[i].is_send ? ch.senders_ : ch.receivers_).erase(nodes[i]);

@@ -40,7 +40,7 @@ class AllChannelsLock;
 
 /// One case of a select, as the core sees it.
 struct SelectCase {
-  ChannelCore* channel = nullptr;  // nullptr: not a channel case (timeout, default)
+  ChannelCore* channel = nullptr;  // nullptr: switched off (Go's nil channel), never fires
   bool is_send = false;
   void* value = nullptr;  // send: the T to send; receive: the std::optional<T> to fill
   bool closed = false;    // out: the case fired because the channel was closed

@@ -15,7 +15,7 @@ namespace zio {
 /// value, or with an empty optional when the channel is closed and drained.
 template <typename T, typename F>
 struct ReceiveCase {
-  Channel<T>* channel;
+  Channel<T>* channel;  // nullptr: the case is switched off
   F handler;
   std::optional<T> slot{};
 };
@@ -23,18 +23,29 @@ template <typename T, typename F>
 ReceiveCase<T, F> on_receive(Channel<T>& channel, F handler) {
   return {&channel, std::move(handler)};
 }
+/// As above; a null `channel` switches the case off (it never fires), like a receive from
+/// Go's nil channel: a loop sets a channel's pointer to null once it saw it closed.
+template <typename T, typename F>
+ReceiveCase<T, F> on_receive(Channel<T>* channel, F handler) {
+  return {channel, std::move(handler)};
+}
 
 /// A select case that sends `value` on `channel`; `handler()` runs once it was sent. If the
 /// channel is closed, select throws system_error(errc::closed) instead.
 template <typename T, typename F>
 struct SendCase {
-  Channel<T>* channel;
+  Channel<T>* channel;  // nullptr: the case is switched off
   T value;
   F handler;
 };
 template <typename T, typename F>
 SendCase<T, F> on_send(Channel<T>& channel, T value, F handler) {
   return {&channel, std::move(value), std::move(handler)};
+}
+/// As above; a null `channel` switches the case off (the value is never sent).
+template <typename T, typename F>
+SendCase<T, F> on_send(Channel<T>* channel, T value, F handler) {
+  return {channel, std::move(value), std::move(handler)};
 }
 
 /// Fires `handler()` when no channel case completed within `timeout`.
@@ -76,11 +87,11 @@ struct is_default_case<DefaultCase<F>> : std::true_type {};
 
 template <typename T, typename F>
 SelectCase describe(ReceiveCase<T, F>& c) {
-  return {&ChannelAccess::core(*c.channel), false, &c.slot};
+  return {c.channel ? &ChannelAccess::core(*c.channel) : nullptr, false, &c.slot};
 }
 template <typename T, typename F>
 SelectCase describe(SendCase<T, F>& c) {
-  return {&ChannelAccess::core(*c.channel), true, &c.value};
+  return {c.channel ? &ChannelAccess::core(*c.channel) : nullptr, true, &c.value};
 }
 
 template <typename T, typename F>
@@ -97,8 +108,11 @@ void fire(SendCase<T, F>& c, const SelectCase& d) {
 /// Waits until one of the cases can complete, completes exactly that one, and runs its
 /// handler; the other cases leave no trace (nothing is sent or taken). When several are
 /// ready, one is picked fairly. With on_default the select never waits; with on_timeout it
-/// waits at most that long. Returns the position of the case that fired among the
-/// arguments. Fiber or thread. Throws Canceled when the waiting fiber is cancelled.
+/// waits at most that long; with neither, and every case switched off (null channels), it
+/// waits until cancelled, as Go's does. Returns the position of the case that fired among
+/// the arguments. Fiber or thread. Throws Canceled when the waiting fiber is cancelled. Like
+/// every blocking call it spends one unit of the fiber's cooperative budget, even when a
+/// case is ready at once, so a loop over select lets the executor's other fibers run.
 template <typename... Cases>
 std::size_t select(Cases&&... cases) {
   auto all = std::forward_as_tuple(cases...);
