@@ -1,3 +1,8 @@
+// Each child is a Child record in running_, linked by spawn and unlinked by the Membership
+// in the child's closure when that closure is destroyed. A task's closure is destroyed
+// before the task counts as finished, on every path (it ran, it started cancelled and skipped
+// its function, no stack could be had, the runtime had stopped), so once running_ is empty
+// no child will touch the group again.
 #include <zio/runtime/task_group.hpp>
 
 #include <zio/runtime/timeout.hpp>
@@ -6,23 +11,55 @@
 
 namespace zio {
 
+struct TaskGroup::Child : detail::ListHook {
+  detail::TaskBase* task = nullptr;  // the handle's reference, for cancel(); set by enroll
+};
+
 TaskGroup::TaskGroup() { detail::TaskBase::current_or_throw("zio::TaskGroup"); }
 
 TaskGroup::~TaskGroup() {
   cancel();
   Shield shield;  // the owner may be unwinding from its own cancellation: still wait
-  for (JoinHandle<void>& child : children_) child.wait();
+  std::unique_lock lock(lock_);
+  wait_until_empty();
 }
 
-void TaskGroup::reserve_slot() {
+TaskGroup::Membership::Membership(TaskGroup& group) : group_(&group), child_(group.new_child()) {}
+
+TaskGroup::Child* TaskGroup::new_child() {
+  auto* child = new Child;
   std::lock_guard lock(lock_);
-  children_.reserve(children_.size() + 1);  // so add() cannot fail after the child started
+  // The group is used from its owner fiber only, so no other spawn is between ours and enroll.
+  unenrolled_ = child;
+  return child;
 }
 
-void TaskGroup::add(JoinHandle<void> child) noexcept {
+void TaskGroup::enroll(detail::TaskBase& task) noexcept {
   std::lock_guard lock(lock_);
-  if (canceling_) child.cancel();
-  children_.push_back(std::move(child));
+  Child* child = std::exchange(unenrolled_, nullptr);
+  child->task = &task;  // the reference a JoinHandle would hold; dropped by leave
+  running_.push_back(*child);
+  ++running_count_;
+  if (canceling_) task.cancel();
+}
+
+void TaskGroup::leave(Child& child) noexcept {
+  {
+    std::lock_guard lock(lock_);
+    if (running_.erase(child)) {
+      --running_count_;
+      if (running_count_ == 0 && waiter_) waiter_->notify();  // under the lock: see wait.cpp
+    } else {
+      unenrolled_ = nullptr;  // spawn failed before the child was queued
+    }
+  }
+  if (child.task) {
+    // As a detached JoinHandle: the task is not finished yet (its closure is being destroyed),
+    // so this never frees it; failures were caught by the closure, so nothing is logged.
+    child.task->mark_detached();
+    child.task->release();
+  }
+  delete &child;
 }
 
 void TaskGroup::child_failed(std::exception_ptr error) noexcept {
@@ -30,28 +67,43 @@ void TaskGroup::child_failed(std::exception_ptr error) noexcept {
   if (canceling_) return;  // later failures, and the cancellations we caused, are not news
   first_error_ = std::move(error);
   canceling_ = true;
-  for (JoinHandle<void>& child : children_) child.cancel();
+  running_.for_each([](Child& child) { child.task->cancel(); });
 }
 
 void TaskGroup::cancel() noexcept {
   std::lock_guard lock(lock_);
   canceling_ = true;
-  for (JoinHandle<void>& child : children_) child.cancel();
+  running_.for_each([](Child& child) { child.task->cancel(); });
+}
+
+std::size_t TaskGroup::size() const noexcept {
+  std::lock_guard lock(lock_);
+  return running_count_;
+}
+
+error_code TaskGroup::wait_until_empty() noexcept {
+  while (running_count_ != 0) {
+    detail::WaitNode node;
+    node.task = detail::TaskBase::current();
+    waiter_ = &node;
+    const error_code ec = detail::wait_on(node, lock_);
+    waiter_ = nullptr;
+    if (ec) return ec;
+  }
+  return {};
 }
 
 void TaskGroup::wait() {
-  // Only this fiber adds children, so the vector does not change while we wait; the handles
-  // are only read (wait() is const), so child_failed may cancel them concurrently.
-  try {
-    for (const JoinHandle<void>& child : children_) child.wait();
-  } catch (const Canceled&) {
-    cancel();  // we were cancelled: take the children down with us
-    throw;
-  }
+  error_code ec = detail::enter_fiber_call("zio::TaskGroup::wait");
   std::exception_ptr error;
   {
-    std::lock_guard lock(lock_);
+    std::unique_lock lock(lock_);
+    if (!ec) ec = wait_until_empty();
     error = first_error_;
+  }
+  if (ec) {
+    cancel();  // we were cancelled: take the children down with us
+    detail::throw_error(ec, "zio::TaskGroup::wait");
   }
   if (error) std::rethrow_exception(error);
 }

@@ -1,8 +1,9 @@
 #pragma once
 #include <zio/runtime/spawn.hpp>
 
+#include <cstddef>
 #include <exception>
-#include <vector>
+#include <utility>
 
 namespace zio {
 
@@ -12,6 +13,9 @@ namespace zio {
 /// cancels all the others; wait() then rethrows that first failure. Destroying the group
 /// cancels the children still running and waits for them (shielded: a cancelled owner still
 /// waits), so no child outlives it. Create, spawn into and wait on it from one fiber.
+///
+/// A child leaves the group as it ends, so a group may live as long as a server and take a
+/// fiber per connection: spawn costs O(1), and the group holds only the children running.
 class TaskGroup {
  public:
   /// Fiber only: throws NotInFiber.
@@ -21,11 +25,14 @@ class TaskGroup {
   TaskGroup& operator=(const TaskGroup&) = delete;
 
   /// Starts fn(args...) as a child fiber. Its result is discarded; capture what you need.
+  /// After cancel() (or a child's failure) the child starts cancelled: fn never runs.
   template <typename F, typename... Args>
   void spawn(F&& fn, Args&&... args) {
-    reserve_slot();
-    add(zio::spawn(
-        [this](auto&& f, auto&&... a) {
+    detail::RuntimeCore& core = detail::current_core("zio::TaskGroup::spawn");
+    Membership membership(*this);
+    auto* task = detail::make_task(
+        core,
+        [this, membership = std::move(membership)](auto&& f, auto&&... a) {
           try {
             std::invoke(std::move(f), std::move(a)...);
           } catch (...) {
@@ -33,7 +40,9 @@ class TaskGroup {
             child_failed(std::current_exception());
           }
         },
-        std::forward<F>(fn), std::forward<Args>(args)...));
+        std::forward<F>(fn), std::forward<Args>(args)...);
+    enroll(*task);
+    detail::submit(core, *task);
   }
 
   /// Waits for every child. Rethrows the first failure, if any. If the waiting fiber is
@@ -43,13 +52,43 @@ class TaskGroup {
   /// Cancels every child still running; returns at once.
   void cancel() noexcept;
 
- private:
-  void reserve_slot();
-  void add(JoinHandle<void> child) noexcept;
-  void child_failed(std::exception_ptr error) noexcept;
+  /// The children that have not ended yet (a snapshot).
+  std::size_t size() const noexcept;
 
-  detail::SpinLock lock_;                 // guards the two fields below; children fail on any executor
-  std::vector<JoinHandle<void>> children_;
+ private:
+  struct Child;
+
+  /// Rides in a child's closure and ends its membership when the closure is destroyed:
+  /// after the child's function returned, when a child that never started is discarded,
+  /// or when spawn itself fails before the child was queued. Move-only; one owner at a time.
+  class Membership {
+   public:
+    explicit Membership(TaskGroup& group);
+    Membership(Membership&& other) noexcept
+        : group_(std::exchange(other.group_, nullptr)), child_(other.child_) {}
+    Membership& operator=(Membership&&) = delete;
+    ~Membership() {
+      if (group_) group_->leave(*child_);
+    }
+
+   private:
+    TaskGroup* group_;
+    Child* child_;
+  };
+
+  Child* new_child();
+  /// The task just made carries the newest Child: link it, holding `task`'s handle.
+  void enroll(detail::TaskBase& task) noexcept;
+  void leave(Child& child) noexcept;
+  void child_failed(std::exception_ptr error) noexcept;
+  /// With lock_ held: waits until no child is left. Returns the wait's interruption, if any.
+  error_code wait_until_empty() noexcept;
+
+  mutable detail::SpinLock lock_;  // guards what follows; children end on any executor
+  detail::IntrusiveList<Child> running_;
+  std::size_t running_count_ = 0;
+  Child* unenrolled_ = nullptr;           // made by new_child, not yet linked by enroll
+  detail::WaitNode* waiter_ = nullptr;    // the owner, in wait_until_empty
   std::exception_ptr first_error_;
   bool canceling_ = false;
 };
