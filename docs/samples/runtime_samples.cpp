@@ -34,10 +34,11 @@ void fetch(const std::string& url) {
 
 TEST_CASE("docs/runtime: creating runtimes and block_on") {
   // [sample: runtime]
-  zio::Runtime rt;                                   // one executor
+  zio::Runtime rt;                                   // one executor per core (the default)
   zio::Runtime rt4({.executors = 4});                // four executor threads
   int answer = rt.block_on([] { return 42; });       // run a root fiber to completion
   // [end sample]
+  CHECK(rt.options().executors == zio::default_executors());
   CHECK(answer == 42);
   CHECK(rt4.block_on([] { return 7; }) == 7);
 }

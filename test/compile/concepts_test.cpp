@@ -40,3 +40,16 @@ TEST_CASE("concepts: zio types model the standard locking concepts", "[compile]"
   std::scoped_lock both(m);
   SUCCEED("compiled");
 }
+
+// Issue 17: a channel moves values under its lock, where a throwing move could only end in
+// std::terminate; such element types are rejected when the channel type is named.
+namespace {
+struct ThrowingMove {
+  ThrowingMove() = default;
+  ThrowingMove(ThrowingMove&&) noexcept(false) {}
+};
+template <typename T>
+concept ChannelElement = requires { typename zio::Channel<T>; };
+}  // namespace
+static_assert(ChannelElement<int> && ChannelElement<std::string> && ChannelElement<std::unique_ptr<int>>);
+static_assert(!ChannelElement<ThrowingMove>);

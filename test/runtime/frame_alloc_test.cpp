@@ -64,3 +64,41 @@ TEST_CASE("Spawns across executors recycle frames without losing tasks", "[runti
   });
   CHECK(ran == n);
 }
+
+// Issue 17: a frame freed on a thread after its frame cache was destroyed (a static Runtime
+// shut down at exit frees frames after the main thread's thread_locals are gone). The dead
+// cache had handed its frames to the depot but still listed them, so the same frame could be
+// given out twice. A thread_local constructed before the cache is destroyed after it: its
+// destructor plays the late shutdown.
+TEST_CASE("Task frames freed after the thread's cache was destroyed are never handed out twice",
+          "[runtime][frames]") {
+  constexpr std::size_t size = 900;  // a class of its own (see frame_size above)
+  constexpr std::size_t count = 300;  // one full magazine to the depot, 44 left in the cache
+  std::vector<void*> late;
+  std::thread thread([&] {
+    struct LateShutdown {
+      std::vector<void*>* out;
+      ~LateShutdown() {
+        for (std::size_t i = 0; i < count - 256; ++i) out->push_back(zio::detail::allocate_task_frame(size));
+      }
+    };
+    thread_local LateShutdown late_shutdown{&late};  // constructed before the frame cache
+    std::vector<void*> frames;
+    for (std::size_t i = 0; i < count; ++i) frames.push_back(zio::detail::allocate_task_frame(size));
+    for (void* f : frames) zio::detail::free_task_frame(f, size);
+  });
+  thread.join();
+  std::vector<void*> again;
+  std::thread other([&] {
+    for (std::size_t i = 0; i < count; ++i) again.push_back(zio::detail::allocate_task_frame(size));
+  });
+  other.join();
+  std::set<void*> now_live(again.begin(), again.end());
+  std::size_t twice = 0;
+  for (void* p : late) twice += now_live.count(p);
+  CHECK(twice == 0);
+  if (twice == 0) {
+    for (void* p : late) zio::detail::free_task_frame(p, size);
+    for (void* p : again) zio::detail::free_task_frame(p, size);
+  }
+}

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace zio::detail {
@@ -129,10 +130,16 @@ Depot& depot() noexcept {
 /// This thread's magazines. A thread that ends hands them to the depot.
 struct ThreadCache {
   std::array<Magazine, class_count> magazines;
+  // Set by the destructor. Frames can still come and go on this thread afterwards: a static
+  // Runtime shut down at exit runs after the main thread's thread_locals were destroyed, as
+  // does another thread_local's destructor. They then bypass the cache (issue 17: the
+  // magazines, handed to the depot but still listed here, gave the same frame out twice).
+  bool destroyed = false;
   ~ThreadCache() {
     for (std::size_t c = 0; c < class_count; ++c) {
-      if (magazines[c].count != 0) depot().give(c, magazines[c]);
+      if (magazines[c].count != 0) depot().give(c, std::exchange(magazines[c], Magazine{}));
     }
+    destroyed = true;
   }
 };
 
@@ -151,6 +158,8 @@ static_assert(class_of(class_size(5)) == 5 && class_of(class_size(5) + 1) == 6 &
 __attribute__((noinline)) void* allocate_task_frame(std::size_t size) {
   const std::size_t c = class_of(size);
   if (!recycle || c >= class_count) return ::operator new(size);
+  // The class's full size, as below: another thread's cache may recycle this frame.
+  if (tls_cache.destroyed) return ::operator new(class_size(c));
   Magazine& m = tls_cache.magazines[c];
   if (m.count == 0) m = depot().take(c);
   if (m.count != 0) return m.pop();
@@ -159,7 +168,7 @@ __attribute__((noinline)) void* allocate_task_frame(std::size_t size) {
 
 __attribute__((noinline)) void free_task_frame(void* frame, std::size_t size) noexcept {
   const std::size_t c = class_of(size);
-  if (!recycle || c >= class_count) {
+  if (!recycle || c >= class_count || tls_cache.destroyed) {
     ::operator delete(frame);
     return;
   }

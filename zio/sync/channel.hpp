@@ -5,6 +5,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace zio {
@@ -20,7 +21,11 @@ struct ChannelAccess;
 /// wakes everyone: receivers drain what is buffered, then get an empty optional; senders get
 /// errc::closed and keep their value. Share a channel by reference (or shared_ptr): it must
 /// outlive its users. Thread-safe.
+///
+/// T's move constructor must be noexcept: values move under the channel's lock, where a
+/// throwing move could only end in std::terminate.
 template <typename T>
+  requires std::is_nothrow_move_constructible_v<T>
 class Channel {
  public:
   /// A bounded channel holding up to `capacity` values; 0 makes every send a rendezvous.
