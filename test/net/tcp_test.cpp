@@ -412,3 +412,70 @@ TEST_CASE("TCP accept failing with EMFILE reports it and the listener keeps work
     CHECK(byte == 'x');
   });
 }
+
+// Issue 17 review: close() with a read in progress on another fiber used to return with the
+// stream still open (the reader's exit closes the descriptor), so option and address calls
+// after it succeeded and raced with that deferred close. They fail as after any close.
+TEST_CASE("TCP after close() returns, the stream is closed even while a read is still leaving", "[net][tcp]") {
+  const std::size_t executors = GENERATE(1, 2);
+  auto [read_ec, open_after, nodelay_ec, peer_ec, local_throws] = run_in_runtime(executors, [] {
+    auto ends = zio::test::tcp_pair();
+    std::atomic<bool> reading{false};
+    auto reader = zio::spawn_on(0, [&, &a = ends.first] {
+      char c;
+      error_code ec;
+      reading = true;
+      a.read_some(boost::asio::buffer(&c, 1), ec);
+      return ec;
+    });
+    zio::test::yield_until([&] { return reading.load(); });
+    ends.first.close();
+    const bool open_after = ends.first.is_open();
+    error_code nodelay_ec, peer_ec;
+    ends.first.set_nodelay(true, nodelay_ec);
+    ends.first.peer_address(peer_ec);
+    bool local_throws = false;
+    try {
+      ends.first.local_address();
+    } catch (const zio::system_error& e) {
+      local_throws = e.code() == boost::asio::error::bad_descriptor;
+    }
+    const error_code read_ec = reader.join();
+    return std::tuple{read_ec, open_after, nodelay_ec, peer_ec, local_throws};
+  });
+  CHECK((read_ec == boost::asio::error::operation_aborted || read_ec == boost::asio::error::bad_descriptor));
+  CHECK_FALSE(open_after);
+  CHECK(nodelay_ec == boost::asio::error::bad_descriptor);
+  CHECK(peer_ec == boost::asio::error::bad_descriptor);
+  CHECK(local_throws);
+}
+
+// A connection fiber that owns its stream is woken by a close() from another executor and
+// destroys the stream at once, possibly while that close() is still finishing: the
+// destructor waits for it (AddressSanitizer sees any use after free here).
+TEST_CASE("TCP a stream destroyed by its reader right after a foreign close()", "[net][tcp]") {
+  const int aborted = run_in_runtime(2, [] {
+    int aborted = 0;
+    for (int i = 0; i < 200; ++i) {
+      auto ends = zio::test::tcp_pair();
+      std::atomic<net::TcpStream*> shared{nullptr};
+      auto owner = zio::spawn_on(0, [&, stream = std::move(ends.first)]() mutable {
+        shared = &stream;
+        char c;
+        error_code ec;
+        stream.read_some(boost::asio::buffer(&c, 1), ec);
+        return ec == boost::asio::error::operation_aborted || ec == boost::asio::error::bad_descriptor;
+      });  // the stream dies with the closure as soon as the read returns
+      auto closer = zio::spawn_on(1, [&] {
+        net::TcpStream* stream;
+        while (!(stream = shared.load())) {
+        }
+        stream->close();
+      });
+      aborted += owner.join();
+      closer.join();
+    }
+    return aborted;
+  });
+  CHECK(aborted == 200);
+}

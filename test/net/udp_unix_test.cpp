@@ -189,3 +189,19 @@ TEST_CASE("Unix stream: a close from another executor always ends a read in prog
   CHECK(wrong == 0);
   CHECK(returned == tries);
 }
+
+// Issue 17 review: Asio's connect reopens a closed datagram socket; zio's says it is closed.
+TEST_CASE("UDP a closed socket stays closed: connect fails with bad_descriptor", "[net][udp]") {
+  run_in_runtime(1, [] {
+    auto a = net::UdpSocket::bind(net::Address::loopback_v4(0));
+    auto b = net::UdpSocket::bind(net::Address::loopback_v4(0));
+    a.close();
+    CHECK_FALSE(a.is_open());
+    error_code ec;
+    a.connect(b.local_address(), ec);
+    CHECK(ec == boost::asio::error::bad_descriptor);
+    CHECK_FALSE(a.is_open());
+    a.close();  // idempotent
+    CHECK_FALSE(a.is_open());
+  });
+}

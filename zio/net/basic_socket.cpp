@@ -51,7 +51,23 @@ BasicSocket<Protocol>& BasicSocket<Protocol>::operator=(BasicSocket&& other) noe
 
 template <typename Protocol>
 BasicSocket<Protocol>::~BasicSocket() {
+  wait_for_close_to_finish();
   release_readiness();
+}
+
+template <typename Protocol>
+void BasicSocket<Protocol>::wait_for_close_to_finish() const noexcept {
+  // A fiber that owns the stream may be woken by a close() on another thread and destroy the
+  // stream while that close() is still finishing (it runs without suspending: a short wait).
+  for (unsigned spins = 0;; ++spins) {
+    const std::uint32_t state = uses_.load(std::memory_order_acquire);
+    if (state < use_unit && ((state & closing) == 0 || (state & close_done) != 0)) return;
+    if (spins < 64) {
+      __builtin_ia32_pause();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 template <typename Protocol>
@@ -63,25 +79,27 @@ void BasicSocket<Protocol>::release_readiness() noexcept {
 }
 
 template <typename Protocol>
-bool BasicSocket<Protocol>::enter_use() noexcept {
+bool BasicSocket<Protocol>::enter_use() const noexcept {
   if ((uses_.fetch_add(use_unit, std::memory_order_acquire) & closing) == 0) return true;
   leave_use();
   return false;
 }
 
 template <typename Protocol>
-void BasicSocket<Protocol>::leave_use() noexcept {
+void BasicSocket<Protocol>::leave_use() const noexcept {
   error_code ignored;  // nobody is left to report it to
   leave_use(ignored);
 }
 
 template <typename Protocol>
-void BasicSocket<Protocol>::leave_use(error_code& ec) noexcept {
+void BasicSocket<Protocol>::leave_use(error_code& ec) const noexcept {
   const std::uint32_t now = uses_.fetch_sub(use_unit, std::memory_order_acq_rel) - use_unit;
   if ((now & closing) == 0 || now >= use_unit) return;
   // The last use after a close: it closes the descriptor, unless another last use (one
-  // that failed to begin) got here first.
-  if ((uses_.fetch_or(closed, std::memory_order_acq_rel) & closed) == 0) socket_.close(ec);
+  // that failed to begin) got here first. The socket is const only to the calls that use it.
+  if ((uses_.fetch_or(close_claimed, std::memory_order_acq_rel) & close_claimed) != 0) return;
+  const_cast<socket_type&>(socket_).close(ec);
+  uses_.fetch_or(close_done, std::memory_order_release);
 }
 
 template <typename Protocol>

@@ -28,13 +28,18 @@ class BasicSocket {
   BasicSocket(BasicSocket&& other) noexcept;
   BasicSocket& operator=(BasicSocket&& other) noexcept;
 
-  /// Closes the socket; further calls fail with bad_descriptor. Any thread, never blocks.
-  /// Calls in progress on other fibers return operation_aborted; the descriptor itself is
-  /// closed as the last of them returns (at once when there are none), so its number is
-  /// never reused under a call still using it.
+  /// Closes the socket; from now on is_open() is false and further calls fail with
+  /// bad_descriptor. Any thread, never blocks. A stream's calls in progress on other fibers
+  /// return operation_aborted; the descriptor itself is closed as the last of them returns
+  /// (at once when there are none), so its number is never reused under a call still using
+  /// it. Destroying the socket waits for that, and for a close() still running on another
+  /// thread. (Calls on the Asio object from socket() are not tracked: do not close or
+  /// reopen it there.)
   void close();
   void close(error_code& ec) noexcept;
-  bool is_open() const noexcept { return socket_.is_open(); }
+  bool is_open() const noexcept {
+    return (uses_.load(std::memory_order_acquire) & closing) == 0 && socket_.is_open();
+  }
 
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   /// The Asio socket, for options zio does not wrap. It is in non-blocking mode; leave it so.
@@ -54,7 +59,7 @@ class BasicSocket {
   /// False when the socket is closed or closing: the call fails with bad_descriptor.
   class Use {
    public:
-    explicit Use(BasicSocket& socket) noexcept : socket_(socket), entered_(socket.enter_use()) {}
+    explicit Use(const BasicSocket& socket) noexcept : socket_(socket), entered_(socket.enter_use()) {}
     ~Use() {
       if (entered_) socket_.leave_use();
     }
@@ -63,9 +68,13 @@ class BasicSocket {
     explicit operator bool() const noexcept { return entered_; }
 
    private:
-    BasicSocket& socket_;
+    const BasicSocket& socket_;
     const bool entered_;
   };
+  /// Throws bad_descriptor, naming `operation`, when `use` could not begin.
+  static void require(const Use& use, const char* operation) {
+    if (!use) throw_error(boost::asio::error::bad_descriptor, operation);
+  }
 
   /// Tracks the socket's readiness in its executor's Poller (streams register on their
   /// first wait); nullptr until then, Readiness::closed() once closed before that. Atomic:
@@ -75,18 +84,20 @@ class BasicSocket {
   socket_type socket_;
 
  private:
-  bool enter_use() noexcept;
-  void leave_use() noexcept;
-  void leave_use(error_code& ec) noexcept;
+  bool enter_use() const noexcept;
+  void leave_use() const noexcept;
+  void leave_use(error_code& ec) const noexcept;
   void stop_readiness() noexcept;
+  void wait_for_close_to_finish() const noexcept;
   void release_readiness() noexcept;
 
-  // Uses in progress (in units of use_unit) and two flags. Go's fdMutex, reduced to what a
+  // Uses in progress (in units of use_unit) and three flags. Go's fdMutex, reduced to what a
   // close needs: once `closing` is set no use begins, and whoever sees no use left with
-  // `closing` set (close() itself or the last use) closes the descriptor, exactly once
-  // (`closed`).
-  static constexpr std::uint32_t closing = 1, closed = 2, use_unit = 4;
-  std::atomic<std::uint32_t> uses_{0};
+  // `closing` set (close() itself or the last use) claims the close (`close_claimed`),
+  // closes the descriptor exactly once, and then sets `close_done`. close() counts as a use
+  // while it runs. Mutable: const calls (local_address) are uses too.
+  static constexpr std::uint32_t closing = 1, close_claimed = 2, close_done = 4, use_unit = 8;
+  mutable std::atomic<std::uint32_t> uses_{0};
 };
 
 extern template class BasicSocket<boost::asio::ip::tcp>;

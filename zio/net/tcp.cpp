@@ -42,7 +42,14 @@ TcpStream TcpStream::connect(std::string_view host, std::uint16_t port) {
   return stream;
 }
 
+// Option and address calls are uses of the descriptor (BasicSocket::Use): after close() they
+// fail with bad_descriptor even while a read on another fiber still holds the descriptor.
 void TcpStream::set_nodelay(bool on, error_code& ec) noexcept {
+  const Use use(*this);
+  if (!use) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
   socket_.set_option(boost::asio::ip::tcp::no_delay(on), ec);
 }
 void TcpStream::set_nodelay(bool on) {
@@ -51,12 +58,19 @@ void TcpStream::set_nodelay(bool on) {
   if (ec) throw_error(ec, "set_nodelay");
 }
 bool TcpStream::nodelay() const {
+  const Use use(*this);
+  require(use, "nodelay");
   boost::asio::ip::tcp::no_delay option;
   socket_.get_option(option);
   return option.value();
 }
 
 void TcpStream::set_keepalive(bool on, error_code& ec) noexcept {
+  const Use use(*this);
+  if (!use) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
   socket_.set_option(boost::asio::socket_base::keep_alive(on), ec);
 }
 void TcpStream::set_keepalive(bool on) {
@@ -65,15 +79,39 @@ void TcpStream::set_keepalive(bool on) {
   if (ec) throw_error(ec, "set_keepalive");
 }
 bool TcpStream::keepalive() const {
+  const Use use(*this);
+  require(use, "keepalive");
   boost::asio::socket_base::keep_alive option;
   socket_.get_option(option);
   return option.value();
 }
 
-Address TcpStream::local_address(error_code& ec) const noexcept { return socket_.local_endpoint(ec); }
-Address TcpStream::local_address() const { return socket_.local_endpoint(); }
-Address TcpStream::peer_address(error_code& ec) const noexcept { return socket_.remote_endpoint(ec); }
-Address TcpStream::peer_address() const { return socket_.remote_endpoint(); }
+Address TcpStream::local_address(error_code& ec) const noexcept {
+  const Use use(*this);
+  if (!use) {
+    ec = boost::asio::error::bad_descriptor;
+    return {};
+  }
+  return socket_.local_endpoint(ec);
+}
+Address TcpStream::local_address() const {
+  const Use use(*this);
+  require(use, "local_address");
+  return socket_.local_endpoint();
+}
+Address TcpStream::peer_address(error_code& ec) const noexcept {
+  const Use use(*this);
+  if (!use) {
+    ec = boost::asio::error::bad_descriptor;
+    return {};
+  }
+  return socket_.remote_endpoint(ec);
+}
+Address TcpStream::peer_address() const {
+  const Use use(*this);
+  require(use, "peer_address");
+  return socket_.remote_endpoint();
+}
 
 TcpListener TcpListener::bind(const Address& address, const ListenOptions& options, error_code& ec) {
   return TcpListener(open(address.tcp(), options, ec, "zio::net::TcpListener::bind"));

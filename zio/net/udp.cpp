@@ -19,7 +19,12 @@ UdpSocket UdpSocket::bind(const Address& address) {
 }
 
 void UdpSocket::connect(const Address& peer, error_code& ec) {
-  // A datagram connect only records the peer: it never waits.
+  // A datagram connect only records the peer: it never waits. On a closed socket Asio would
+  // open a new one; closed means closed.
+  if (!is_open()) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
   socket_.connect(peer.udp(), ec);
 }
 

@@ -57,8 +57,17 @@ std::pair<UnixStream, UnixStream> UnixStream::pair() {
   return {UnixStream(std::move(a)), UnixStream(std::move(b))};
 }
 
-std::string UnixStream::local_path() const { return to_path(socket_.local_endpoint()); }
-std::string UnixStream::peer_path() const { return to_path(socket_.remote_endpoint()); }
+// Uses of the descriptor, as TcpStream's address calls (tcp.cpp).
+std::string UnixStream::local_path() const {
+  const Use use(*this);
+  require(use, "local_path");
+  return to_path(socket_.local_endpoint());
+}
+std::string UnixStream::peer_path() const {
+  const Use use(*this);
+  require(use, "peer_path");
+  return to_path(socket_.remote_endpoint());
+}
 
 UnixListener UnixListener::bind(std::string_view path, const ListenOptions& options, error_code& ec) {
   const auto endpoint = to_endpoint<endpoint_type>(path, ec);
@@ -121,6 +130,7 @@ std::pair<UnixDatagram, UnixDatagram> UnixDatagram::pair() {
 
 void UnixDatagram::connect(std::string_view path, error_code& ec) {
   const auto endpoint = to_endpoint<endpoint_type>(path, ec);
+  if (!ec && !is_open()) ec = boost::asio::error::bad_descriptor;  // Asio would reopen it
   if (!ec) socket_.connect(endpoint, ec);  // records the peer; never waits
 }
 
