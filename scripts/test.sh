@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds zio and runs every test, in up to three builds:
-#   release  g++, -O3 (buildtype release)
-#   asan     g++, AddressSanitizer + UndefinedBehaviorSanitizer
+#   release  g++, -O3 (buildtype release); then again under chaos scheduling, one run per
+#            seed in ZIO_CI_CHAOS_SEEDS_RELEASE (default "1 2 3")
+#   asan     g++, AddressSanitizer + UndefinedBehaviorSanitizer, invariant checks on
 #   tsan     clang++, ThreadSanitizer (clang's TSan copes with many live fibers; g++ 12's
-#            dies past 8,128)
+#            dies past 8,128), invariant checks on; then under chaos, seeds in
+#            ZIO_CI_CHAOS_SEEDS_TSAN (default "1")
 # Usage: scripts/test.sh [release|asan|tsan]...   (default: all three)
-# Ends with "N passed, N failed" counting Catch2 test cases over all builds; exits non-zero
-# on any failure.
+# Ends with "N passed, N failed" counting Catch2 test cases over all builds and chaos runs;
+# exits non-zero on any failure. A chaos failure prints the command that replays it
+# (docs/reliability.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
@@ -28,8 +31,8 @@ setup() {
   local cxx=g++
   case $flavour in
     release) args+=(--buildtype=release) ;;
-    asan) args+=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false) ;;
-    tsan) cxx=clang++; args+=(--buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false) ;;
+    asan) args+=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dinvariants=true) ;;
+    tsan) cxx=clang++; args+=(--buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false -Dinvariants=true) ;;
     *) echo "test.sh: unknown build '$flavour' (release, asan or tsan)" >&2; return 1 ;;
   esac
   if [ ! -f "$dir/build.ninja" ]; then
@@ -39,8 +42,14 @@ setup() {
 }
 
 # Runs each Catch2 test executable of a build with the XML reporter and adds up its cases.
+# With a second argument, under chaos scheduling with that seed (ZIO_CHAOS), leaving out the
+# areas without a scheduler (coro) or that compare programs' output (examples).
 run_tests() {
-  local flavour=$1 dir=build/$1
+  local flavour=$1 seed=${2:-} dir=build/$1 label=$1 suffix=""
+  if [ -n "$seed" ]; then
+    label="$flavour/chaos:$seed"
+    suffix="-chaos$seed"
+  fi
   mkdir -p "$dir/results"
   local tests
   tests=$(meson introspect --tests "$dir" | python3 -c '
@@ -49,10 +58,15 @@ for t in json.load(sys.stdin):
     print(t["name"] + "\t" + " ".join(t["cmd"]))')
   while IFS=$'\t' read -r name cmd; do
     [ -n "$name" ] || continue
-    local xml="$dir/results/$name.xml" log="$dir/results/$name.log"
+    if [ -n "$seed" ] && { [ "$name" = coro ] || [ "$name" = examples ]; }; then continue; fi
+    local xml="$dir/results/$name$suffix.xml" log="$dir/results/$name$suffix.log"
     local start=$SECONDS
     # shellcheck disable=SC2086
-    timeout 1200 $cmd --reporter xml --out "$xml" --durations yes >"$log" 2>&1
+    if [ -n "$seed" ]; then
+      ZIO_CHAOS=$seed timeout 1200 $cmd --reporter xml --out "$xml" --durations yes >"$log" 2>&1
+    else
+      timeout 1200 $cmd --reporter xml --out "$xml" --durations yes >"$log" 2>&1
+    fi
     local rc=$?
     local counts
     counts=$(python3 scripts/catch_counts.py "$xml")
@@ -60,11 +74,12 @@ for t in json.load(sys.stdin):
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi  # crashed or timed out outside a case
     passed=$((passed + p))
     failed=$((failed + f))
-    printf '%-8s %-12s %4d passed %4d failed  (%ds)\n' "$flavour" "$name" "$p" "$f" $((SECONDS - start))
+    printf '%-15s %-12s %4d passed %4d failed  (%ds)\n' "$label" "$name" "$p" "$f" $((SECONDS - start))
     if [ "$f" -ne 0 ]; then
       status=1
       python3 scripts/catch_counts.py --failures "$xml"
       tail -40 "$log"
+      [ -n "$seed" ] && echo "replay: (cd $(pwd) && ZIO_CHAOS=$seed $cmd)"
     fi
   done <<<"$tests"
 }
@@ -85,6 +100,12 @@ for flavour in "${flavours[@]}"; do
   fi
   echo "$flavour: built in $((SECONDS - start))s"
   run_tests "$flavour"
+  case $flavour in
+    release) chaos_seeds=${ZIO_CI_CHAOS_SEEDS_RELEASE-1 2 3} ;;
+    tsan) chaos_seeds=${ZIO_CI_CHAOS_SEEDS_TSAN-1} ;;
+    *) chaos_seeds="" ;;
+  esac
+  for seed in $chaos_seeds; do run_tests "$flavour" "$seed"; done
   if [ "$flavour" = release ]; then
     # zio as a dependency: subproject, wrap-file, pkg-config, installed, version error.
     start=$SECONDS
@@ -93,7 +114,7 @@ for flavour in "${flavours[@]}"; do
     f=$(grep -c '^FAIL ' <<<"$consumer_out")
     passed=$((passed + p))
     failed=$((failed + f))
-    printf '%-8s %-12s %4d passed %4d failed  (%ds)\n' "$flavour" "consumer" "$p" "$f" $((SECONDS - start))
+    printf '%-15s %-12s %4d passed %4d failed  (%ds)\n' "$flavour" "consumer" "$p" "$f" $((SECONDS - start))
     if [ "$f" -ne 0 ] || [ "$p" -ne 5 ]; then
       status=1
       [ "$p" -ne 5 ] && [ "$f" -eq 0 ] && failed=$((failed + 1))
@@ -108,7 +129,7 @@ for flavour in "${flavours[@]}"; do
     if [ "$browser_rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi  # died before its checks
     passed=$((passed + p))
     failed=$((failed + f))
-    printf '%-8s %-12s %4d passed %4d failed  (%ds)\n' "$flavour" "browser" "$p" "$f" $((SECONDS - start))
+    printf '%-15s %-12s %4d passed %4d failed  (%ds)\n' "$flavour" "browser" "$p" "$f" $((SECONDS - start))
     if [ "$f" -ne 0 ]; then
       status=1
       echo "$browser_out"
@@ -127,7 +148,7 @@ for flavour in "${flavours[@]}"; do
     fi
     passed=$((passed + p))
     failed=$((failed + f))
-    printf '%-8s %-12s %4d passed %4d failed  (%ds)\n' "$flavour" "bench-smoke" "$p" "$f" $((SECONDS - start))
+    printf '%-15s %-12s %4d passed %4d failed  (%ds)\n' "$flavour" "bench-smoke" "$p" "$f" $((SECONDS - start))
   fi
 done
 

@@ -109,7 +109,7 @@ TEST_CASE("scheduler: a woken fiber migrates to the waker's executor", "[runtime
     return r;
   });
   CHECK(result.migrations >= 1000);
-  CHECK(result.wrong_executor == 0);
+  if (!zio::test::chaos_scheduling()) CHECK(result.wrong_executor == 0);  // chaos migrates at random
   CHECK(result.wrong_thread == 0);
   CHECK(result.wrong_id == 0);
 }

@@ -43,7 +43,7 @@ TEST_CASE("sleep: fibers wake in deadline order and never early", "[runtime][sle
   REQUIRE(wakes.size() == 8);
   for (std::size_t i = 0; i < wakes.size(); ++i) {
     CHECK(wakes[i].slept_ms >= wakes[i].delay_ms);
-    if (i > 0) CHECK(wakes[i - 1].delay_ms < wakes[i].delay_ms);
+    if (i > 0 && !zio::test::chaos_scheduling()) CHECK(wakes[i - 1].delay_ms < wakes[i].delay_ms);
   }
 }
 
@@ -71,7 +71,11 @@ TEST_CASE("sleep: timers that expire in the same pass wake in deadline order", "
     second.join();
     return woke;
   });
-  CHECK(order == std::vector<int>{1, 2});
+  if (zio::test::chaos_scheduling()) {
+    CHECK(order.size() == 2);  // chaos fires timers due together in random order
+  } else {
+    CHECK(order == std::vector<int>{1, 2});
+  }
 }
 
 TEST_CASE("sleep: sleep_until a past deadline returns at once", "[runtime][sleep]") {

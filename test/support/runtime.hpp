@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
+#include <string_view>
 #include <utility>
 
 namespace zio::test {
@@ -15,6 +17,15 @@ template <typename F>
 auto run_in_runtime(std::size_t executors, F&& fn) {
   Runtime rt({.executors = executors});
   return rt.block_on(std::forward<F>(fn));
+}
+
+/// True when this run is under chaos scheduling (ZIO_CHAOS set: docs/reliability.md).
+/// Chaos takes legal choices that break scheduling *policies* (deadline order among timers
+/// due together, a woken fiber resuming on its waker's executor); tests of those policies
+/// skip just those checks then, and keep every correctness check.
+inline bool chaos_scheduling() {
+  const char* seed = std::getenv("ZIO_CHAOS");
+  return seed && *seed && std::string_view(seed) != "0";
 }
 
 /// Milliseconds elapsed since `start`, as a double.

@@ -23,6 +23,7 @@
 #include <zio/detail/channel_core.hpp>
 
 #include <zio/detail/executor.hpp>
+#include <zio/detail/interleave.hpp>
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -68,6 +69,7 @@ WaitNode* ChannelCore::pop_claimable(IntrusiveList<WaitNode>& queue) noexcept {
 void ChannelCore::complete(WaitNode& node) noexcept {
   auto* op = reinterpret_cast<Op*>(node.data);
   op->done = true;
+  interleave_point();  // the waiter may be looking at its node right now (wait_for_handoff)
   if (op->group) {
     op->group->signal();
   } else {

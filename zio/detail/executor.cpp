@@ -46,6 +46,7 @@
 
 #include <zio/coro/overflow_guard.hpp>
 #include <zio/detail/assert.hpp>
+#include <zio/detail/interleave.hpp>
 #include <zio/detail/runtime_core.hpp>
 
 #include <boost/asio/post.hpp>
@@ -102,7 +103,13 @@ void TaskQueue::splice_back(TaskQueue& other) noexcept {
 }
 
 Executor::Executor(RuntimeCore& core, std::size_t index)
-    : core_(core), index_(index), stacks_(core.options().stack_size, core.options().max_cached_stacks) {}
+    : core_(core), index_(index), stacks_(core.options().stack_size, core.options().max_cached_stacks) {
+  chaos_.seed(chaos_seed_for_executor(core.chaos_seed(), index));
+}
+
+bool Executor::queues_empty() const noexcept {
+  return !run_next_ && pinned_.empty() && stealable_.empty() && inbox_size_.load(std::memory_order_acquire) == 0;
+}
 
 Executor::~Executor() = default;
 
@@ -128,10 +135,15 @@ inline void Executor::schedule_woken(TaskBase& task, bool prefer_next) noexcept 
   // message's path (ping-pong wakes once per hand-off).
   Executor* here = current();
   Executor& home = *task.executor;
+  task.note_queued();
   if (task.pinned) {
     home.schedule_pinned(task, prefer_next, here);
   } else if (here && &here->core_ == &home.core_) {
-    here->schedule_local(task, prefer_next);  // migrates to the waker's executor
+    if (here->chaos_.one_in(8)) {
+      here->core_.inject(task);  // chaos: a forced migration, to whichever executor takes it
+    } else {
+      here->schedule_local(task, prefer_next);  // migrates to the waker's executor
+    }
   } else {
     home.core_.inject(task);
   }
@@ -192,14 +204,22 @@ bool Executor::drain_inbox() noexcept {
 
 void Executor::check_outside() noexcept {
   drain_inbox();
-  timers_.fire_expired(std::chrono::steady_clock::now());
+  timers_.fire_expired(std::chrono::steady_clock::now(), chaos_);
   poller_.poll();
   io_.poll();
   if (TaskBase* task = core_.take_injected(*this)) requeue(*task);
 }
 
 TaskBase* Executor::next_task() noexcept {
-  if (tick_ % outside_check_interval == outside_check_interval - 1) check_outside();
+  if (tick_ % outside_check_interval == outside_check_interval - 1 || chaos_.one_in(16)) check_outside();
+  if (chaos_.on()) {
+    // Chaos: the run-next slot bypassed; or a steal although this executor has work (the
+    // batch goes behind what its ring holds).
+    if (run_next_ && chaos_.one_in(4)) requeue(*std::exchange(run_next_, nullptr));
+    if (chaos_.one_in(32)) {
+      if (TaskBase* stolen = core_.steal_for(*this)) return stolen;
+    }
+  }
   if (run_next_ && run_next_streak_ < max_run_next_streak) {
     ++run_next_streak_;
     return std::exchange(run_next_, nullptr);
@@ -218,7 +238,7 @@ TaskBase* Executor::next_task() noexcept {
 }
 
 TaskBase* Executor::find_work() noexcept {
-  timers_.fire_expired(std::chrono::steady_clock::now());
+  timers_.fire_expired(std::chrono::steady_clock::now(), chaos_);
   poller_.poll();  // sockets' events, without a pass through the io_context
   // Tasks the timers or the poller just woke, or that arrived from other threads: the next
   // pass of the loop takes them. Stealing comes only when this executor has nothing at all.
@@ -264,7 +284,7 @@ bool Executor::spin_for_work() noexcept {
   // than that after the last task (a reply, a hand-off). So spin briefly first, counted as
   // searching so that new work does not wake another executor meanwhile. Only after having
   // run something: an idle executor woken by a timer parks again without spinning.
-  if (core_.executor_count() == 1) return false;
+  if (core_.executor_count() == 1 || chaos_.one_in(2)) return false;
   if (!searching_) {
     searching_ = true;
     core_.begin_search();
@@ -286,6 +306,11 @@ bool Executor::spin_for_work() noexcept {
 
 void Executor::park(StopCondition done) {
   auto deadline = timers_.next_deadline();
+  if (chaos_.on()) {
+    // Chaos: a park cut short, as if an unrelated event had woken the loop.
+    const auto soon = std::chrono::steady_clock::now() + std::chrono::microseconds(chaos_.below(2000));
+    if (!deadline || soon < *deadline) deadline = soon;
+  }
   if (searching_) {
     searching_ = false;
     core_.searcher_found_work();  // stops searching; re-checks below cover what it missed
@@ -309,6 +334,7 @@ void Executor::park(StopCondition done) {
 }
 
 inline void Executor::begin_running(TaskBase& task) noexcept {
+  task.note_dequeued();
   task.executor = this;
   // ready → running, dropping the notified bit of a wake-up that came while the task was
   // queued: the task checks its wait condition before it parks again (every wait loop
@@ -316,8 +342,10 @@ inline void Executor::begin_running(TaskBase& task) noexcept {
   // synchronises with such a waker. (Keeping the bit failed the task's next park for one
   // spurious turn, and with several executors that requeue also woke an idle one to steal
   // it: ping-pong's two fibers were split across the executors every 128 calls.)
-  task.state.exchange(task_running, std::memory_order_acq_rel);
-  task.start_turn();
+  [[maybe_unused]] const std::uint32_t before = task.state.exchange(task_running, std::memory_order_acq_rel);
+  ZIO_INVARIANT((before & ~task_notified) == task_ready, "a task was resumed that was not ready");
+  // Chaos: a small random budget, so that blocking calls yield at random points.
+  task.start_turn(chaos_.on() ? static_cast<std::int16_t>(1 + chaos_.below(16)) : TaskBase::budget_per_turn);
   task.switch_reason = SwitchReason::finish;
   running_ = &task;
   ++tick_;
@@ -330,6 +358,7 @@ void Executor::run_task(TaskBase& task) noexcept {
     try {
       stack = stacks_.acquire();
     } catch (...) {
+      task.note_dequeued();
       task.finish_unstarted(std::current_exception());  // no memory for a stack: bad_alloc
       return;
     }
@@ -344,10 +373,18 @@ void Executor::run_task(TaskBase& task) noexcept {
   running_ = nullptr;
 
   switch (back.switch_reason) {
-    case SwitchReason::yield:
-      back.state.fetch_sub(task_running - task_ready, std::memory_order_acq_rel);
-      requeue(back);
+    case SwitchReason::yield: {
+      [[maybe_unused]] const std::uint32_t before =
+          back.state.fetch_sub(task_running - task_ready, std::memory_order_acq_rel);
+      ZIO_INVARIANT((before & ~task_notified) == task_running, "a task yielded that was not running");
+      back.note_queued();
+      if (!back.pinned && chaos_.one_in(8)) {
+        core_.inject(back);  // chaos: a forced migration
+      } else {
+        requeue(back);
+      }
       break;
+    }
     case SwitchReason::park:
       complete_park(back);
       break;
@@ -360,10 +397,13 @@ void Executor::run_task(TaskBase& task) noexcept {
 
 inline void Executor::complete_park(TaskBase& task) noexcept {
   if (SpinLock* lock = std::exchange(park_unlock_, nullptr)) lock->unlock();
+  interleave_point();
   std::uint32_t expected = task_parking;
   if (!task.state.compare_exchange_strong(expected, task_waiting, std::memory_order_acq_rel)) {
     // A wake-up arrived while it was running or switching out: run it again instead.
+    ZIO_INVARIANT(expected == (task_parking | task_notified), "a parking task changed state under its executor");
     task.state.exchange(task_ready, std::memory_order_acq_rel);
+    task.note_queued();
     requeue(task);
   }
 }
@@ -375,7 +415,7 @@ inline void Executor::complete_park(TaskBase& task) noexcept {
 // not past the run-next streak while other tasks are queued.
 inline TaskBase* Executor::take_handoff() noexcept {
   TaskBase* next = run_next_;
-  if (!next || !next->started()) return nullptr;
+  if (!next || !next->started() || chaos_.one_in(2)) return nullptr;
   if (tick_ % outside_check_interval == outside_check_interval - 1) return nullptr;
   if (run_next_streak_ >= max_run_next_streak) {
     if (!pinned_.empty() || !stealable_.empty()) return nullptr;
@@ -395,7 +435,9 @@ void TaskBase::park(SpinLock* unlock_after) noexcept {
   executor->unlock_after_park(unlock_after);
   switch_reason = SwitchReason::park;
   // running → parking, keeping a notified bit a waker may have set meanwhile.
-  state.fetch_add(task_parking - task_running, std::memory_order_acq_rel);
+  [[maybe_unused]] const std::uint32_t before = state.fetch_add(task_parking - task_running, std::memory_order_acq_rel);
+  ZIO_INVARIANT((before & ~task_notified) == task_running, "a task parked that was not running");
+  interleave_point();
   // `executor` is the one running this task now (a member, not thread-local: safe to read
   // on a fiber that has migrated).
   if (TaskBase* next = executor->take_handoff()) {
@@ -403,11 +445,15 @@ void TaskBase::park(SpinLock* unlock_after) noexcept {
   } else {
     coroutine->suspend();
   }
+  // Chaos: a yield right after the wait, before the caller looks at what woke it. Legal:
+  // a park may return spuriously, and its caller holds no lock here.
+  if (executor->chaos_.one_in(8)) yield_now();
 }
 
 void TaskBase::wake(WakeOrder order) noexcept {
   std::uint32_t s = state.load(std::memory_order_acquire);
   for (;;) {
+    interleave_point();
     if (s == task_waiting) {
       if (state.compare_exchange_weak(s, task_ready, std::memory_order_acq_rel)) {
         Executor::schedule_woken(*this, order == WakeOrder::next);

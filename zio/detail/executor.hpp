@@ -2,6 +2,7 @@
 // An executor: one thread's run queues, timer heap, stack pool and Asio io_context.
 // Internal: included by zio's .cpp files only.
 #include <zio/coro/stack.hpp>
+#include <zio/detail/chaos.hpp>
 #include <zio/detail/poller.hpp>
 #include <zio/detail/spin_lock.hpp>
 #include <zio/detail/steal_queue.hpp>
@@ -88,6 +89,11 @@ class Executor {
   RuntimeCore& core() const noexcept { return core_; }
   std::size_t index() const noexcept { return index_; }
   StealQueue& stealable() noexcept { return stealable_; }
+  /// Chaos scheduling's random source (off unless the runtime has a chaos seed). Loop
+  /// thread and the fibers it runs only.
+  Chaos& chaos() noexcept { return chaos_; }
+  /// No task queued here (shutdown's invariant check; loop thread, or after it stopped).
+  bool queues_empty() const noexcept;
 
  private:
   // TaskBase::park and TaskBase::wake (defined in executor.cpp) are the only users of the
@@ -129,6 +135,7 @@ class Executor {
   SpinLock* park_unlock_ = nullptr;  // the parking task's wait-list lock (unlock_after_park)
   bool searching_ = false;        // woken to look for work; see RuntimeCore's idle protocol
   bool ran_since_park_ = false;   // ran a task since it last parked: worth spinning first
+  Chaos chaos_;
   StackPool stacks_;
 
   StealQueue stealable_;          // owner pushes and pops; idle executors steal half

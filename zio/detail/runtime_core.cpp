@@ -1,6 +1,7 @@
 #include <zio/detail/runtime_core.hpp>
 
 #include <zio/coro/overflow_guard.hpp>
+#include <zio/detail/chaos.hpp>
 #include <zio/detail/log.hpp>
 
 #include <csignal>
@@ -49,7 +50,9 @@ void ignore_sigpipe_once() {
 }  // namespace
 
 RuntimeCore::RuntimeCore(const RuntimeOptions& options)
-    : options_(options), blocking_(options.blocking_threads, options.blocking_keep_alive) {
+    : options_(options),
+      chaos_seed_(chaos_seed_for_runtime(options.chaos_seed)),
+      blocking_(options.blocking_threads, options.blocking_keep_alive) {
   validate(options_);
   install_overflow_handler(options_.stack_size);
   ignore_sigpipe_once();
@@ -158,6 +161,7 @@ void RuntimeCore::submit(TaskBase& task, std::size_t executor_index) noexcept {
     task.finish_unstarted(std::make_exception_ptr(Canceled("zio: spawned while the runtime was shutting down")));
     return;
   }
+  task.note_queued();
   // With one executor there is nobody to steal: pinned queues are plain lists, cheaper than
   // the stealable ring's atomics.
   task.pinned = executor_index != npos || options_.pin_fibers || executors_.size() == 1;
@@ -220,11 +224,16 @@ TaskBase* RuntimeCore::steal_for(Executor& thief) noexcept {
   seed ^= seed << 13;
   seed ^= seed >> 17;
   seed ^= seed << 5;
-  const std::size_t start = seed % n;
+  std::size_t start = seed % n;
+  std::uint32_t batch = StealQueue::capacity;
+  if (Chaos& chaos = thief.chaos(); chaos.on()) {  // chaos: the seed's victim and batch size
+    start = chaos.below(static_cast<std::uint32_t>(n));
+    batch = 1 + chaos.below(StealQueue::capacity);
+  }
   for (std::size_t i = 0; i < n; ++i) {
     Executor& victim = *executors_[(start + i) % n];
     if (&victim == &thief) continue;
-    if (TaskBase* task = victim.stealable().steal_into(thief.stealable())) return task;
+    if (TaskBase* task = victim.stealable().steal_into(thief.stealable(), batch)) return task;
   }
   return nullptr;
 }
@@ -379,6 +388,16 @@ void RuntimeCore::shutdown() {
   // No fiber waits for a blocking job any more; running ones still finish first.
   blocking_.shutdown();
   stop_workers();
+  // Every task that began has ended (on_finished checks "exactly once"), and none is left
+  // queued. (live_count() itself is not checked: a plain thread may be between counting a
+  // spawn and taking the count back, in submit's shutdown path, while this runs.)
+  for (std::size_t i = 0; i < executors_.size(); ++i) {
+    ZIO_INVARIANT(shards_[i].listed.load() == 0, "shutdown ended with tasks still running");
+  }
+  ZIO_INVARIANT(injected_size_.load() == 0, "shutdown ended with tasks in the shared queue");
+  for ([[maybe_unused]] auto& executor : executors_) {
+    ZIO_INVARIANT(executor->queues_empty(), "shutdown ended with tasks in an executor's queues");
+  }
 }
 
 }  // namespace zio::detail

@@ -17,6 +17,8 @@ class RuntimeCore {
   ~RuntimeCore();
 
   const RuntimeOptions& options() const noexcept { return options_; }
+  /// This runtime's chaos scheduling seed (0: off); see detail/chaos.hpp.
+  std::uint64_t chaos_seed() const noexcept { return chaos_seed_; }
   Executor& executor(std::size_t i) noexcept { return *executors_[i]; }
   std::size_t executor_count() const noexcept { return executors_.size(); }
 
@@ -80,6 +82,7 @@ class RuntimeCore {
   bool threaded() const noexcept { return executors_.size() > 1; }
 
   RuntimeOptions options_;
+  std::uint64_t chaos_seed_;
   std::vector<std::unique_ptr<Executor>> executors_;
   std::vector<std::thread> workers_;  // with N > 1 executors: one thread each
 

@@ -1,5 +1,7 @@
 #pragma once
 // An executor's stealable run queue: a bounded ring with one owner and any number of thieves.
+#include <zio/detail/assert.hpp>
+#include <zio/detail/interleave.hpp>
 #include <zio/detail/task.hpp>
 
 #include <array>
@@ -24,8 +26,11 @@ class StealQueue {
   /// Owner only. False when full (the caller overflows to the runtime's shared queue).
   bool push(TaskBase& task) noexcept {
     const std::uint32_t tail = tail_.load(std::memory_order_relaxed);
-    if (tail - head_.load(std::memory_order_acquire) >= capacity) return false;
+    const std::uint32_t used = tail - head_.load(std::memory_order_acquire);
+    ZIO_INVARIANT(used <= capacity, "a steal queue holds more tasks than its capacity");
+    if (used >= capacity) return false;
     slots_[tail % capacity].store(&task, std::memory_order_relaxed);
+    interleave_point();
     // seq_cst: pairs with an idle executor's re-check before it sleeps (see RuntimeCore).
     tail_.store(tail + 1, std::memory_order_seq_cst);
     return true;
@@ -37,6 +42,7 @@ class StealQueue {
     for (;;) {
       if (head == tail_.load(std::memory_order_relaxed)) return nullptr;
       TaskBase* task = slots_[head % capacity].load(std::memory_order_relaxed);
+      interleave_point();
       if (head_.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel)) return task;
     }
   }
@@ -45,9 +51,9 @@ class StealQueue {
   void pop_half(TaskQueue& out) noexcept;
 
   /// Called by `thief`'s owner thread on another executor's queue: moves half of this queue
-  /// (rounded up, at most what `thief` has room for) into `thief`, and returns one of them
-  /// to run now; nullptr when there was nothing to take or no room.
-  TaskBase* steal_into(StealQueue& thief) noexcept;
+  /// (rounded up, at most `max_batch` and at most what `thief` has room for) into `thief`,
+  /// and returns one of them to run now; nullptr when there was nothing to take or no room.
+  TaskBase* steal_into(StealQueue& thief, std::uint32_t max_batch = capacity) noexcept;
 
   /// Any thread; a hint.
   std::uint32_t size() const noexcept {

@@ -75,6 +75,7 @@ void TaskBase::wait_done(const char* caller) {
 void TaskBase::on_finished() noexcept {
   {
     std::lock_guard lock(done_lock_);
+    ZIO_INVARIANT(!finished_, "a task finished twice");
     finished_ = true;
     state.store(task_done, std::memory_order_release);
     for (WaitNode* node = std::exchange(joiners_, nullptr); node;) {

@@ -166,7 +166,20 @@ class TaskBase : public ListHook {
   /// that parks gave the thread up anyway. (A budget that ran across parks made two fibers
   /// talking over channels yield every 64 rounds for nothing, and with two executors each
   /// such yield woke the idle one to steal, splitting the pair: a fifth of ping-pong's time.)
-  void start_turn() noexcept { budget_ = budget_per_turn; }
+  void start_turn(std::int16_t budget = budget_per_turn) noexcept { budget_ = budget; }
+
+  /// Invariant checks (Meson option `invariants`): the task enters a run queue, or leaves
+  /// one to run. A task is in at most one queue at a time, and runs once per entry.
+  void note_queued() noexcept {
+#if defined(ZIO_INVARIANTS)
+    ZIO_ASSERT(!in_queue_.exchange(true, std::memory_order_acq_rel), "a task was queued while already queued");
+#endif
+  }
+  void note_dequeued() noexcept {
+#if defined(ZIO_INVARIANTS)
+    ZIO_ASSERT(in_queue_.exchange(false, std::memory_order_acq_rel), "a task ran that was in no run queue");
+#endif
+  }
 
   bool started() const noexcept { return coroutine != nullptr; }
   static TaskBase& of(Coroutine& coroutine) noexcept { return *static_cast<TaskBase*>(coroutine.user()); }
@@ -227,6 +240,11 @@ class TaskBase : public ListHook {
  public:
   SwitchReason switch_reason = SwitchReason::yield;  // task writes, executor reads after switch
   bool pinned = false;                    // never migrates; set once before it is queued
+
+#if defined(ZIO_INVARIANTS)
+ private:
+  std::atomic<bool> in_queue_{false};  // note_queued / note_dequeued
+#endif
 };
 
 /// What every blocking call does on entry, even when it could complete at once:

@@ -1,6 +1,8 @@
 #include <zio/detail/timer_heap.hpp>
 
 #include <mutex>
+#include <new>
+#include <utility>
 
 namespace zio::detail {
 
@@ -19,9 +21,23 @@ bool TimerHeap::remove(TimerNode& node) noexcept {
   return true;
 }
 
-std::size_t TimerHeap::fire_expired(std::chrono::steady_clock::time_point now) noexcept {
+std::size_t TimerHeap::fire_expired(std::chrono::steady_clock::time_point now, Chaos& chaos) noexcept {
   std::lock_guard guard(lock_);
   std::size_t fired = 0;
+  if (chaos.on() && !heap_.empty() && heap_.front()->deadline <= now) {
+    std::vector<TimerNode*> due;
+    try {
+      while (!heap_.empty() && heap_.front()->deadline <= now) {
+        due.push_back(heap_.front());
+        erase_at(0);  // only once stored: a failed push_back loses no node
+      }
+    } catch (const std::bad_alloc&) {
+      // No memory to collect more: those left fire in deadline order below.
+    }
+    for (std::size_t i = due.size(); i > 1; --i) std::swap(due[i - 1], due[chaos.below(static_cast<std::uint32_t>(i))]);
+    for (TimerNode* node : due) node->on_fire(*node);
+    fired = due.size();
+  }
   while (!heap_.empty() && heap_.front()->deadline <= now) {
     TimerNode* node = heap_.front();
     erase_at(0);

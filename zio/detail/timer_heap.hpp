@@ -1,4 +1,5 @@
 #pragma once
+#include <zio/detail/chaos.hpp>
 #include <zio/detail/spin_lock.hpp>
 #include <zio/detail/timer_node.hpp>
 
@@ -18,8 +19,9 @@ class TimerHeap {
   /// Removes the node if it is still waiting; false if it fired (or was never added). Either
   /// way, once this returns, on_fire for it is not running and will not run.
   bool remove(TimerNode& node) noexcept;
-  /// Fires every node whose deadline is <= now. Returns how many fired.
-  std::size_t fire_expired(std::chrono::steady_clock::time_point now) noexcept;
+  /// Fires every node whose deadline is <= now, in deadline order; with `chaos` on, in a
+  /// random order among those due. Returns how many fired.
+  std::size_t fire_expired(std::chrono::steady_clock::time_point now, Chaos& chaos) noexcept;
   std::optional<std::chrono::steady_clock::time_point> next_deadline() noexcept;
 
  private:

@@ -15,6 +15,7 @@
 #include <zio/detail/task.hpp>
 
 #include <zio/detail/deadline_timer.hpp>
+#include <zio/detail/interleave.hpp>
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -162,6 +163,7 @@ error_code wait_for_handoff(TaskBase* self, IntrusiveList<WaitNode>& queue, Wait
       return interrupted;
     }
     self->park(&lock);
+    interleave_point();
     // Step 4 without the lock: the notifier signals inside its critical section, so once the
     // node is signaled, a free lock means it has left (SpinLock::seen_unlocked) and will not
     // touch the node again. It saves a locked instruction on every hand-off.

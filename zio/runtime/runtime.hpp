@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace zio {
@@ -48,6 +49,11 @@ struct RuntimeOptions {
   /// option `io_uring`) and the kernel allows it; else, or when false, they run on the
   /// blocking pool. Decided when a File is opened; see File::uses_io_uring().
   bool io_uring_files = true;
+  /// Chaos scheduling, for tests: with a seed other than 0 the executors take random legal
+  /// choices at every scheduling decision (extra yields, migrations, steals, timer order,
+  /// shortened parks; docs/reliability.md). Slower, never wrong. 0 uses the environment
+  /// variable ZIO_CHAOS (a decimal seed) if set, so any program can run under chaos.
+  std::uint64_t chaos_seed = 0;
 };
 
 /// Owns executors (each a run queue plus one Asio io_context) and the fibers on them.
