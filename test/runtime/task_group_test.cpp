@@ -156,3 +156,42 @@ TEST_CASE("TaskGroup: children that never start still leave the group", "[runtim
   });
   CHECK(ran.load() == 0);
 }
+
+namespace {
+// A capture whose destructor still blocks (and then counts itself destroyed).
+struct SlowToDestroy {
+  std::atomic<int>* destroyed;
+  bool armed = true;
+  explicit SlowToDestroy(std::atomic<int>* d) : destroyed(d) {}
+  SlowToDestroy(SlowToDestroy&& other) noexcept : destroyed(other.destroyed), armed(std::exchange(other.armed, false)) {}
+  ~SlowToDestroy() {
+    if (!armed) return;
+    zio::Shield shield;  // shutdown or a cancel must not cut the destructor short
+    zio::yield();        // a blocking call: other fibers, the owner too, run meanwhile
+    zio::yield();
+    destroyed->fetch_add(1);
+  }
+};
+}  // namespace
+
+// Issue 17 review: a child left the group when the first part of its closure was destroyed,
+// so wait() (or the destructor) could return while the function's captures and arguments
+// were still being destroyed, touching what the owner had already freed.
+TEST_CASE("TaskGroup: wait returns only after each child's captures and arguments are gone", "[runtime][task_group]") {
+  const std::size_t executors = GENERATE(1, 2);
+  std::atomic<int> destroyed{0};
+  const auto [after_wait, after_destruction] = run_in_runtime(executors, [&] {
+    int after_wait = -1;
+    {
+      zio::TaskGroup group;
+      group.spawn([probe = SlowToDestroy(&destroyed)] {});
+      group.spawn([](const SlowToDestroy&) {}, SlowToDestroy(&destroyed));
+      group.wait();
+      after_wait = destroyed.load();
+      group.spawn([probe = SlowToDestroy(&destroyed)] {});
+    }  // the destructor waits the same way
+    return std::pair{after_wait, destroyed.load()};
+  });
+  CHECK(after_wait == 2);
+  CHECK(after_destruction == 3);
+}

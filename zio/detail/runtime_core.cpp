@@ -91,7 +91,9 @@ void RuntimeCore::stop_workers() noexcept {
 
 void RuntimeCore::count_submitted(Executor* here) noexcept {
   if (!here) {
-    submitted_outside_.fetch_add(1, std::memory_order_release);
+    // seq_cst: with submit's following load of shutting_down_, the Dekker pair against
+    // shutdown's store of that flag and its reads of the counts (a release RMW is not).
+    submitted_outside_.fetch_add(1, std::memory_order_seq_cst);
     return;
   }
   // Only this executor's thread writes its counter: a plain load and store, no locked

@@ -1,8 +1,9 @@
 // Each child is a Child record in running_, linked by spawn and unlinked by the Membership
-// in the child's closure when that closure is destroyed. A task's closure is destroyed
+// in the child's closure when that closure is destroyed: last of the closure's parts, so
+// the function's captures and arguments are gone by then. A task's closure is destroyed
 // before the task counts as finished, on every path (it ran, it started cancelled and skipped
 // its function, no stack could be had, the runtime had stopped), so once running_ is empty
-// no child will touch the group again.
+// no child will touch the group, or anything its owner gave it, again.
 #include <zio/runtime/task_group.hpp>
 
 #include <zio/runtime/timeout.hpp>
@@ -26,19 +27,12 @@ TaskGroup::~TaskGroup() {
 
 TaskGroup::Membership::Membership(TaskGroup& group) : group_(&group), child_(group.new_child()) {}
 
-TaskGroup::Child* TaskGroup::new_child() {
-  auto* child = new Child;
-  std::lock_guard lock(lock_);
-  // The group is used from its owner fiber only, so no other spawn is between ours and enroll.
-  unenrolled_ = child;
-  return child;
-}
+TaskGroup::Child* TaskGroup::new_child() { return new Child; }
 
-void TaskGroup::enroll(detail::TaskBase& task) noexcept {
+void TaskGroup::enroll(Child& child, detail::TaskBase& task) noexcept {
   std::lock_guard lock(lock_);
-  Child* child = std::exchange(unenrolled_, nullptr);
-  child->task = &task;  // the reference a JoinHandle would hold; dropped by leave
-  running_.push_back(*child);
+  child.task = &task;  // the reference a JoinHandle would hold; dropped by leave
+  running_.push_back(child);
   ++running_count_;
   if (canceling_) task.cancel();
 }
@@ -46,11 +40,10 @@ void TaskGroup::enroll(detail::TaskBase& task) noexcept {
 void TaskGroup::leave(Child& child) noexcept {
   {
     std::lock_guard lock(lock_);
+    // Not linked: spawn failed before the child was queued.
     if (running_.erase(child)) {
       --running_count_;
       if (running_count_ == 0 && waiter_) waiter_->notify();  // under the lock: see wait.cpp
-    } else {
-      unenrolled_ = nullptr;  // spawn failed before the child was queued
     }
   }
   if (child.task) {

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <exception>
+#include <functional>
+#include <tuple>
 #include <utility>
 
 namespace zio {
@@ -30,21 +32,13 @@ class TaskGroup {
   void spawn(F&& fn, Args&&... args) {
     detail::RuntimeCore& core = detail::current_core("zio::TaskGroup::spawn");
     Membership membership(*this);
-    auto* task = detail::make_task(
-        core,
-        [this, membership = std::move(membership)](auto&& f, auto&&... a) {
-          try {
-            std::invoke(std::move(f), std::move(a)...);
-          } catch (...) {
-            // Reported through the group (wait() rethrows it); the child itself ends quietly.
-            child_failed(std::current_exception());
-          }
-        },
-        std::forward<F>(fn), std::forward<Args>(args)...);
-    enroll(*task);
+    Child& child = membership.child();
+    auto* task = detail::make_task(core, ChildBody<std::decay_t<F>, std::decay_t<Args>...>{
+                                             std::move(membership), this, std::forward<F>(fn),
+                                             std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...)});
+    enroll(child, *task);
     detail::submit(core, *task);
   }
-
   /// Waits for every child. Rethrows the first failure, if any. If the waiting fiber is
   /// cancelled, throws Canceled after cancelling the children (the destructor still joins).
   void wait();
@@ -70,15 +64,36 @@ class TaskGroup {
     ~Membership() {
       if (group_) group_->leave(*child_);
     }
+    Child& child() const noexcept { return *child_; }
 
    private:
     TaskGroup* group_;
     Child* child_;
   };
 
+  /// A child's whole closure. The membership is the first member, so it is destroyed last:
+  /// the group (and its owner, which may return from wait() at once) learns that the child
+  /// ended only after the function's captures and arguments are gone too.
+  template <typename F, typename... Args>
+  struct ChildBody {
+    Membership membership;
+    TaskGroup* group;
+    F fn;
+    std::tuple<Args...> args;
+
+    void operator()() {
+      try {
+        std::apply([this](auto&... a) { std::invoke(std::move(fn), std::move(a)...); }, args);
+      } catch (...) {
+        // Reported through the group (wait() rethrows it); the child itself ends quietly.
+        group->child_failed(std::current_exception());
+      }
+    }
+  };
+
   Child* new_child();
-  /// The task just made carries the newest Child: link it, holding `task`'s handle.
-  void enroll(detail::TaskBase& task) noexcept;
+  /// Links `child`, whose closure `task` carries, holding the reference a handle would.
+  void enroll(Child& child, detail::TaskBase& task) noexcept;
   void leave(Child& child) noexcept;
   void child_failed(std::exception_ptr error) noexcept;
   /// With lock_ held: waits until no child is left. Returns the wait's interruption, if any.
@@ -87,7 +102,6 @@ class TaskGroup {
   mutable detail::SpinLock lock_;  // guards what follows; children end on any executor
   detail::IntrusiveList<Child> running_;
   std::size_t running_count_ = 0;
-  Child* unenrolled_ = nullptr;           // made by new_child, not yet linked by enroll
   detail::WaitNode* waiter_ = nullptr;    // the owner, in wait_until_empty
   std::exception_ptr first_error_;
   bool canceling_ = false;
