@@ -24,6 +24,16 @@ constexpr const char* type_name() {
   }
 }
 
+// One turn of waiting for another thread that is a few instructions or one system call
+// from done: spin briefly, then give up the CPU in case that thread was preempted.
+void wait_a_moment(unsigned turn) noexcept {
+  if (turn < 64) {
+    __builtin_ia32_pause();
+  } else {
+    std::this_thread::yield();
+  }
+}
+
 }  // namespace
 
 template <typename Protocol>
@@ -59,14 +69,10 @@ template <typename Protocol>
 void BasicSocket<Protocol>::wait_for_close_to_finish() const noexcept {
   // A fiber that owns the stream may be woken by a close() on another thread and destroy the
   // stream while that close() is still finishing (it runs without suspending: a short wait).
-  for (unsigned spins = 0;; ++spins) {
+  for (unsigned turn = 0;; ++turn) {
     const std::uint32_t state = uses_.load(std::memory_order_acquire);
     if (state < use_unit && ((state & closing) == 0 || (state & close_done) != 0)) return;
-    if (spins < 64) {
-      __builtin_ia32_pause();
-    } else {
-      std::this_thread::yield();
-    }
+    wait_a_moment(turn);
   }
 }
 
@@ -109,13 +115,9 @@ void BasicSocket<Protocol>::stop_readiness() noexcept {
   // meanwhile, so wait it out. Skipping that wait let the registration finish after the
   // close, and its waiter slept forever (issue 17, bug 2).
   detail::Readiness* readiness = readiness_.load(std::memory_order_acquire);
-  for (unsigned spins = 0;; ++spins) {
+  for (unsigned turn = 0;; ++turn) {
     if (readiness == detail::Readiness::registering()) {
-      if (spins < 64) {
-        __builtin_ia32_pause();
-      } else {
-        std::this_thread::yield();  // the registering thread was preempted
-      }
+      wait_a_moment(turn);
       readiness = readiness_.load(std::memory_order_acquire);
     } else if (!readiness) {
       // Never registered: from now on no wait registers it (the first one would find the
