@@ -81,16 +81,6 @@ void Readiness::on_event(std::uint32_t epoll_events) noexcept {
   }
 }
 
-Readiness* Readiness::registering() noexcept {
-  alignas(alignof(std::max_align_t)) static char marker;
-  return reinterpret_cast<Readiness*>(&marker);
-}
-
-Readiness* Readiness::closed() noexcept {
-  alignas(alignof(std::max_align_t)) static char marker;
-  return reinterpret_cast<Readiness*>(&marker);
-}
-
 void Readiness::stop(int fd, bool fd_still_open) noexcept {
   std::lock_guard lock(lock_);
   if (deregistered_) return;

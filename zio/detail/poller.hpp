@@ -27,6 +27,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace zio::detail {
@@ -65,10 +66,10 @@ class Readiness {
   void stop(int fd, bool fd_still_open) noexcept;
 
   /// Stands in a socket's readiness slot while one fiber registers it; never dereferenced.
-  static Readiness* registering() noexcept;
+  static Readiness* registering() noexcept { return marker<0>(); }
   /// Stands in the slot of a socket closed before it ever registered: a wait that finds it
   /// returns operation_aborted instead of registering. Never dereferenced.
-  static Readiness* closed() noexcept;
+  static Readiness* closed() noexcept { return marker<1>(); }
 
   /// The owner is done with it (socket destroyed or replaced): stops tracking `fd` if still
   /// needed and leaves the memory to the poller, which frees it when no event can name it.
@@ -77,6 +78,12 @@ class Readiness {
  private:
   friend class Poller;
   explicit Readiness(Poller& poller) noexcept : poller_(poller) {}
+  // Inline, so a stream call compares its slot with a constant address instead of calling.
+  template <int Which>
+  static Readiness* marker() noexcept {
+    alignas(alignof(std::max_align_t)) static char storage;
+    return reinterpret_cast<Readiness*>(&storage);
+  }
   void on_event(std::uint32_t epoll_events) noexcept;
 
   Poller& poller_;

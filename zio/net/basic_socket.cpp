@@ -85,26 +85,12 @@ void BasicSocket<Protocol>::release_readiness() noexcept {
 }
 
 template <typename Protocol>
-bool BasicSocket<Protocol>::enter_use() const noexcept {
-  if ((uses_.fetch_add(use_unit, std::memory_order_acquire) & closing) == 0) return true;
-  leave_use();
-  return false;
-}
-
-template <typename Protocol>
-void BasicSocket<Protocol>::leave_use() const noexcept {
-  error_code ignored;  // nobody is left to report it to
-  leave_use(ignored);
-}
-
-template <typename Protocol>
-void BasicSocket<Protocol>::leave_use(error_code& ec) const noexcept {
-  const std::uint32_t now = uses_.fetch_sub(use_unit, std::memory_order_acq_rel) - use_unit;
-  if ((now & closing) == 0 || now >= use_unit) return;
-  // The last use after a close: it closes the descriptor, unless another last use (one
-  // that failed to begin) got here first. The socket is const only to the calls that use it.
+void BasicSocket<Protocol>::close_if_last(std::uint32_t now, error_code* ec) const noexcept {
+  if (now >= use_unit) return;  // other uses are still on their way out: the last closes
+  // The socket is const only to the calls that use it.
   if ((uses_.fetch_or(close_claimed, std::memory_order_acq_rel) & close_claimed) != 0) return;
-  const_cast<socket_type&>(socket_).close(ec);
+  error_code ignored;  // a use's own close: nobody is left to report it to
+  const_cast<socket_type&>(socket_).close(ec ? *ec : ignored);
   uses_.fetch_or(close_done, std::memory_order_release);
 }
 
@@ -149,7 +135,7 @@ void BasicSocket<Protocol>::close(error_code& ec) noexcept {
                                          std::memory_order_relaxed));
   stop_readiness();  // uses waiting for readiness return now
   // With other uses left, the last of them closes the descriptor: they are on their way out.
-  leave_use(ec);
+  close_if_last(uses_.fetch_sub(use_unit, std::memory_order_acq_rel) - use_unit, &ec);
 }
 
 template <typename Protocol>

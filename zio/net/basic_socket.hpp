@@ -84,9 +84,19 @@ class BasicSocket {
   socket_type socket_;
 
  private:
-  bool enter_use() const noexcept;
-  void leave_use() const noexcept;
-  void leave_use(error_code& ec) const noexcept;
+  // On every read and write: the fast paths are inline, one locked instruction each.
+  bool enter_use() const noexcept {
+    if ((uses_.fetch_add(use_unit, std::memory_order_acquire) & closing) == 0) return true;
+    leave_use();
+    return false;
+  }
+  void leave_use() const noexcept {
+    const std::uint32_t now = uses_.fetch_sub(use_unit, std::memory_order_acq_rel) - use_unit;
+    if ((now & closing) != 0) close_if_last(now, nullptr);
+  }
+  /// A use ended after close() began, leaving `now`: with no use left, closes the descriptor
+  /// (once, whoever gets here first) and reports the close's error through `ec` if given.
+  void close_if_last(std::uint32_t now, error_code* ec) const noexcept;
   void stop_readiness() noexcept;
   void wait_for_close_to_finish() const noexcept;
   void release_readiness() noexcept;
