@@ -43,7 +43,9 @@ setup() {
 
 # Runs each Catch2 test executable of a build with the XML reporter and adds up its cases.
 # With a second argument, under chaos scheduling with that seed (ZIO_CHAOS), leaving out the
-# areas without a scheduler (coro) or that compare programs' output (examples).
+# areas without a scheduler (coro) or that compare programs' output (examples), and under
+# TSan the stress tests too (they run in its plain pass). The stress tests' rounds are scaled
+# to each build's speed (ZIO_STRESS_SCALE, a percentage; docs/reliability.md).
 run_tests() {
   local flavour=$1 seed=${2:-} dir=build/$1 label=$1 suffix=""
   if [ -n "$seed" ]; then
@@ -59,13 +61,20 @@ for t in json.load(sys.stdin):
   while IFS=$'\t' read -r name cmd; do
     [ -n "$name" ] || continue
     if [ -n "$seed" ] && { [ "$name" = coro ] || [ "$name" = examples ]; }; then continue; fi
+    if [ -n "$seed" ] && [ "$flavour" = tsan ] && [ "$name" = stress ]; then continue; fi
+    local scale=100
+    case $flavour in
+      asan) scale=25 ;;
+      tsan) scale=10 ;;
+      *) [ -n "$seed" ] && scale=25 ;;
+    esac
     local xml="$dir/results/$name$suffix.xml" log="$dir/results/$name$suffix.log"
     local start=$SECONDS
     # shellcheck disable=SC2086
     if [ -n "$seed" ]; then
-      ZIO_CHAOS=$seed timeout 1200 $cmd --reporter xml --out "$xml" --durations yes >"$log" 2>&1
+      ZIO_STRESS_SCALE=$scale ZIO_CHAOS=$seed timeout 1200 $cmd --reporter xml --out "$xml" --durations yes >"$log" 2>&1
     else
-      timeout 1200 $cmd --reporter xml --out "$xml" --durations yes >"$log" 2>&1
+      ZIO_STRESS_SCALE=$scale timeout 1200 $cmd --reporter xml --out "$xml" --durations yes >"$log" 2>&1
     fi
     local rc=$?
     local counts
