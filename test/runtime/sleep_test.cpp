@@ -105,7 +105,9 @@ TEST_CASE("sleep: an idle runtime burns almost no CPU", "[runtime][sleep]") {
   double used = cpu_seconds() - before;
   INFO("cpu " << used << " s over " << wall << " s");
   CHECK(wall >= 1.0);
-  CHECK(used < 0.05 * wall);
+  // Chaos cuts parks short on purpose (up to 1,000 wake-ups a second): then only "not
+  // spinning" is checked.
+  CHECK(used < (zio::test::chaos_scheduling() ? 0.5 : 0.05) * wall);
 }
 
 TEST_CASE("sleep: sleep_for of an enormous duration does not overflow", "[runtime][sleep]") {
